@@ -1,1 +1,22 @@
-//! Escalator.
+//! Escalator decides when a customer-support conversation handled by an AI
+//! must be handed to a human.
+//!
+//! The data flow, one module per stage:
+//! [`input`] (request JSON, validated) → [`signals`] (sentiment, confidence,
+//! elapsed time) → [`triggers`] (built-in votes) → [`plugin`] (Wasm rule
+//! votes) → [`merge`] → [`decision`]. [`api`] serves it over HTTP, [`config`]
+//! holds the operator's settings, and [`server`] wires everything together.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod decide;
+pub mod decision;
+pub mod input;
+pub mod merge;
+pub mod plugin;
+pub mod server;
+pub mod signals;
+pub mod triggers;
+pub mod vote;

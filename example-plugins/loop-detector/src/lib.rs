@@ -77,7 +77,7 @@ impl Rule for LoopDetector {
 
         if let Some(phrase) = first_phrase(latest, s.text_list("human_phrases")) {
             return Ok(Vote::escalate(
-                "asked-for-human",
+                "asked_for_human",
                 &format!("the customer asked for a human ('{phrase}')"),
             )
             .priority(60));
@@ -95,7 +95,7 @@ impl Rule for LoopDetector {
                 &format!("customer repeated themselves {same} times"),
             );
             return Ok(Vote::escalate(
-                "customer-repeating",
+                "customer_repeating",
                 &format!("the customer has said the same thing {same} times"),
             )
             .priority(50));
@@ -132,13 +132,13 @@ mod tests {
             .customer_says("My refund has not arrived.");
         let vote = decide(three);
         assert_eq!(vote.verdict, Verdict::Escalate);
-        assert_eq!(vote.reason, "customer-repeating");
+        assert_eq!(vote.reason, "customer_repeating");
     }
 
     #[test]
     fn asking_for_a_human_escalates() {
         let vote = decide(InputBuilder::new().customer_says("Can I speak to a person please?"));
-        assert_eq!(vote.reason, "asked-for-human");
+        assert_eq!(vote.reason, "asked_for_human");
     }
 
     #[test]

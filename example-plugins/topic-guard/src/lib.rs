@@ -20,7 +20,7 @@ struct Guarded {
 
 const TOPICS: &[Guarded] = &[
     Guarded {
-        reason: "account-compromise",
+        reason: "account_compromise",
         queue: "security",
         categories_setting: "security_categories",
         keywords_setting: "security_keywords",
@@ -37,7 +37,7 @@ const TOPICS: &[Guarded] = &[
         ],
     },
     Guarded {
-        reason: "legal-threat",
+        reason: "legal_threat",
         queue: "legal",
         categories_setting: "legal_categories",
         keywords_setting: "legal_keywords",
@@ -174,7 +174,7 @@ mod tests {
         let vote = TopicGuard::evaluate(&input).unwrap();
         assert_eq!(vote.verdict, Verdict::Escalate);
         assert!(vote.hard);
-        assert_eq!(vote.reason, "account-compromise");
+        assert_eq!(vote.reason, "account_compromise");
         assert_eq!(vote.routing.unwrap().queue.as_deref(), Some("security"));
         assert_eq!(vote.priority, Some(80));
     }

@@ -78,7 +78,7 @@ impl Rule for VipAccounts {
         } else {
             return Ok(Vote::abstain());
         };
-        Ok(Vote::escalate("vip-account", &detail)
+        Ok(Vote::escalate("vip_account", &detail)
             .hard()
             .priority(priority)
             .queue(queue)

@@ -1,0 +1,103 @@
+//! Request handlers.
+
+use axum::Json;
+use axum::body::{Body, to_bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::{Value, json};
+
+use super::{ApiError, MAX_BODY_BYTES};
+use crate::decide::decide as run_decision;
+use crate::decision::Decision;
+use crate::input::Conversation;
+use crate::server::AppState;
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// `POST /v1/decide`.
+pub async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<Decision>, ApiError> {
+    if !is_json(&headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the conversation as JSON with `Content-Type: application/json`",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+    let conversation = Conversation::from_json(&bytes, chrono::Utc::now())?;
+
+    // Plugin calls are CPU-bound: run them off the async workers, at most
+    // `permits` at a time so a burst queues instead of oversubscribing cores.
+    let _permit = state
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let config = state.config.load_full();
+    let plugins = state.registry.current();
+    let runtime = state.registry.runtime().clone();
+    let decision = tokio::task::spawn_blocking(move || run_decision(conversation, &config, &plugins, &runtime))
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::info!(
+        decision_id = %decision.decision_id,
+        conversation = %decision.conversation_id,
+        action = ?decision.action,
+        score = decision.score,
+        generation = decision.generation,
+        elapsed_us = decision.elapsed_us,
+        "decided"
+    );
+    Ok(Json(decision))
+}
+
+/// `GET /v1/plugins`.
+pub async fn plugins(State(state): State<AppState>) -> Json<Value> {
+    let set = state.registry.current();
+    Json(json!({
+        "generation": set.generation,
+        "plugins_dir": state.config.load().plugins_dir,
+        "plugins": set.status,
+    }))
+}
+
+/// `GET /healthz`.
+pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
+    let set = state.registry.current();
+    Json(json!({
+        "status": "ok",
+        "generation": set.generation,
+        "plugins_active": set.active.len(),
+        "plugins_failed": set.status.iter().filter(|s| s.status == crate::plugin::LoadState::Failed).count(),
+    }))
+}
+
+/// Any other route.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}

@@ -1,0 +1,464 @@
+//! The configuration file, in two stages: the raw TOML form as written by
+//! operators, then a validated [`Config`] with defaults applied and ranges
+//! checked, so the rest of the service never sees an impossible value.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the service listens when neither the file nor the command line says.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The plugins directory when neither the file nor the command line says.
+pub const DEFAULT_PLUGINS_DIR: &str = "plugins";
+
+/// A configuration problem, with enough context for an operator to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not have the expected shape.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's message, with line and column.
+        message: String,
+    },
+    /// A value is out of its allowed range.
+    #[error("config `{key}`: {message}")]
+    Invalid {
+        /// The dotted key, for example `triggers.confidence.threshold`.
+        key: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+}
+
+/// The file as written, every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: Option<String>,
+    plugins_dir: Option<PathBuf>,
+    #[serde(default)]
+    merge: RawMerge,
+    #[serde(default)]
+    triggers: RawTriggers,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    plugins: BTreeMap<String, RawPlugin>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMerge {
+    escalate_threshold: Option<f64>,
+    offer_threshold: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTriggers {
+    #[serde(default)]
+    confidence: RawConfidence,
+    #[serde(default)]
+    sentiment: RawSentiment,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfidence {
+    enabled: Option<bool>,
+    weight: Option<f64>,
+    threshold: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSentiment {
+    enabled: Option<bool>,
+    weight: Option<f64>,
+    very_negative: Option<f64>,
+    negative: Option<f64>,
+    streak: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    fuel: Option<u64>,
+    deadline_ms: Option<u64>,
+    memory_mib: Option<u64>,
+    output_kib: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlugin {
+    enabled: Option<bool>,
+    weight: Option<f64>,
+    #[serde(default)]
+    settings: toml::Table,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// The address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// The directory watched for `*.wasm` rule plugins.
+    pub plugins_dir: PathBuf,
+    /// How votes become an action.
+    pub merge: MergeConfig,
+    /// The built-in triggers.
+    pub triggers: TriggersConfig,
+    /// Sandbox limits applied to every plugin call.
+    pub limits: Limits,
+    /// Per-plugin configuration, keyed by the plugin's file name without `.wasm`.
+    pub plugins: BTreeMap<String, PluginConfig>,
+}
+
+/// Thresholds of the merge; see `merge` for the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MergeConfig {
+    /// A score at or above this escalates (default 1.0).
+    pub escalate_threshold: f64,
+    /// A score at or above this, but below `escalate_threshold`, offers a
+    /// human to the customer (default 0.5).
+    pub offer_threshold: f64,
+}
+
+impl Default for MergeConfig {
+    fn default() -> Self {
+        MergeConfig {
+            escalate_threshold: 1.0,
+            offer_threshold: 0.5,
+        }
+    }
+}
+
+/// Settings of the built-in triggers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TriggersConfig {
+    /// The low-confidence trigger.
+    pub confidence: ConfidenceConfig,
+    /// The negative-sentiment trigger.
+    pub sentiment: SentimentConfig,
+}
+
+/// The low-confidence trigger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfidenceConfig {
+    /// Whether the trigger votes at all.
+    pub enabled: bool,
+    /// The weight of its escalate vote.
+    pub weight: f64,
+    /// The latest AI turn's confidence below this escalates (default 0.55).
+    pub threshold: f64,
+}
+
+impl Default for ConfidenceConfig {
+    fn default() -> Self {
+        ConfidenceConfig {
+            enabled: true,
+            weight: 1.0,
+            threshold: 0.55,
+        }
+    }
+}
+
+/// The negative-sentiment trigger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentimentConfig {
+    /// Whether the trigger votes at all.
+    pub enabled: bool,
+    /// The weight of its escalate vote.
+    pub weight: f64,
+    /// The latest customer message at or below this VADER compound score
+    /// escalates (default -0.6).
+    pub very_negative: f64,
+    /// A message at or below this counts towards a streak (default -0.3).
+    pub negative: f64,
+    /// This many consecutive negative customer messages escalate (default 2).
+    pub streak: u32,
+}
+
+impl Default for SentimentConfig {
+    fn default() -> Self {
+        SentimentConfig {
+            enabled: true,
+            weight: 1.0,
+            very_negative: -0.6,
+            negative: -0.3,
+            streak: 2,
+        }
+    }
+}
+
+/// Per-call sandbox limits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Limits {
+    /// Wasm fuel per call; roughly one unit per instruction. Shopify Functions
+    /// allow 11 M instructions; a generous default leaves room for
+    /// interpreter-based plugins while still stopping an infinite loop.
+    pub fuel: u64,
+    /// Wall-clock deadline per call, in milliseconds.
+    pub deadline_ms: u64,
+    /// Linear memory cap per instance, in MiB.
+    pub memory_mib: u64,
+    /// Cap on what a plugin may print per call, in KiB.
+    pub output_kib: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 100_000_000,
+            deadline_ms: 200,
+            memory_mib: 64,
+            output_kib: 64,
+        }
+    }
+}
+
+/// Configuration of one plugin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginConfig {
+    /// A disabled plugin is not loaded.
+    pub enabled: bool,
+    /// Multiplies the weight of the plugin's votes.
+    pub weight: f64,
+    /// Settings handed to the plugin, checked against what it declares.
+    pub settings: toml::Table,
+}
+
+impl Default for PluginConfig {
+    fn default() -> Self {
+        PluginConfig {
+            enabled: true,
+            weight: 1.0,
+            settings: toml::Table::new(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN.parse().expect("default address parses"),
+            plugins_dir: PathBuf::from(DEFAULT_PLUGINS_DIR),
+            merge: MergeConfig::default(),
+            triggers: TriggersConfig::default(),
+            limits: Limits::default(),
+            plugins: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file. A relative `plugins_dir` is taken
+    /// relative to the file's directory, so the service can start from anywhere.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Config::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })?;
+        if config.plugins_dir.is_relative() {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.plugins_dir = base.join(&config.plugins_dir);
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
+        Config::validate(raw)
+    }
+
+    fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+        let d = Config::default();
+        let listen = match raw.listen {
+            Some(s) => s.parse().map_err(|_| invalid("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
+            None => d.listen,
+        };
+
+        let merge = MergeConfig {
+            escalate_threshold: raw.merge.escalate_threshold.unwrap_or(d.merge.escalate_threshold),
+            offer_threshold: raw.merge.offer_threshold.unwrap_or(d.merge.offer_threshold),
+        };
+        positive("merge.escalate_threshold", merge.escalate_threshold)?;
+        positive("merge.offer_threshold", merge.offer_threshold)?;
+        if merge.offer_threshold > merge.escalate_threshold {
+            return Err(invalid(
+                "merge.offer_threshold",
+                "must not exceed merge.escalate_threshold",
+            ));
+        }
+
+        let c = raw.triggers.confidence;
+        let confidence = ConfidenceConfig {
+            enabled: c.enabled.unwrap_or(true),
+            weight: c.weight.unwrap_or(1.0),
+            threshold: c.threshold.unwrap_or(d.triggers.confidence.threshold),
+        };
+        weight("triggers.confidence.weight", confidence.weight)?;
+        within("triggers.confidence.threshold", confidence.threshold, 0.0, 1.0)?;
+
+        let s = raw.triggers.sentiment;
+        let ds = d.triggers.sentiment;
+        let sentiment = SentimentConfig {
+            enabled: s.enabled.unwrap_or(true),
+            weight: s.weight.unwrap_or(1.0),
+            very_negative: s.very_negative.unwrap_or(ds.very_negative),
+            negative: s.negative.unwrap_or(ds.negative),
+            streak: s.streak.unwrap_or(ds.streak),
+        };
+        weight("triggers.sentiment.weight", sentiment.weight)?;
+        within("triggers.sentiment.very_negative", sentiment.very_negative, -1.0, 1.0)?;
+        within("triggers.sentiment.negative", sentiment.negative, -1.0, 1.0)?;
+        if sentiment.streak < 1 {
+            return Err(invalid("triggers.sentiment.streak", "must be 1 or more"));
+        }
+
+        let l = raw.limits;
+        let limits = Limits {
+            fuel: l.fuel.unwrap_or(d.limits.fuel),
+            deadline_ms: l.deadline_ms.unwrap_or(d.limits.deadline_ms),
+            memory_mib: l.memory_mib.unwrap_or(d.limits.memory_mib),
+            output_kib: l.output_kib.unwrap_or(d.limits.output_kib),
+        };
+        if limits.fuel == 0 {
+            return Err(invalid("limits.fuel", "must be more than 0"));
+        }
+        if !(1..=60_000).contains(&limits.deadline_ms) {
+            return Err(invalid("limits.deadline_ms", "must be 1 to 60000"));
+        }
+        if !(1..=4096).contains(&limits.memory_mib) {
+            return Err(invalid("limits.memory_mib", "must be 1 to 4096"));
+        }
+
+        let mut plugins = BTreeMap::new();
+        for (name, p) in raw.plugins {
+            let config = PluginConfig {
+                enabled: p.enabled.unwrap_or(true),
+                weight: p.weight.unwrap_or(1.0),
+                settings: p.settings,
+            };
+            weight(&format!("plugins.{name}.weight"), config.weight)?;
+            plugins.insert(name, config);
+        }
+
+        Ok(Config {
+            listen,
+            plugins_dir: raw.plugins_dir.unwrap_or(d.plugins_dir),
+            merge,
+            triggers: TriggersConfig {
+                confidence,
+                sentiment,
+            },
+            limits,
+            plugins,
+        })
+    }
+
+    /// The configuration of plugin `name`, or the defaults.
+    pub fn plugin(&self, name: &str) -> PluginConfig {
+        self.plugins.get(name).cloned().unwrap_or_default()
+    }
+}
+
+fn invalid(key: &str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(key, &format!("must be between {lo} and {hi}, got {v}")))
+    }
+}
+
+fn positive(key: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(key, &format!("must be a number above 0, got {v}")))
+    }
+}
+
+fn weight(key: &str, v: f64) -> Result<(), ConfigError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(key, &format!("must be 0 or more, got {v}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_documented_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.merge.escalate_threshold, 1.0);
+        assert_eq!(c.merge.offer_threshold, 0.5);
+        assert_eq!(c.triggers.confidence.threshold, 0.55);
+        assert_eq!(c.triggers.sentiment.very_negative, -0.6);
+        assert_eq!(c.triggers.sentiment.negative, -0.3);
+        assert_eq!(c.triggers.sentiment.streak, 2);
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn plugin_sections_are_read() {
+        let c = Config::parse(
+            "[plugins.vip-accounts]\nweight = 2.0\nsettings = { top_n = 5 }\n",
+        )
+        .unwrap();
+        let p = c.plugin("vip-accounts");
+        assert_eq!(p.weight, 2.0);
+        assert_eq!(p.settings["top_n"].as_integer(), Some(5));
+        assert!(c.plugin("other").enabled);
+    }
+
+    #[test]
+    fn out_of_range_and_unknown_keys_are_rejected_with_the_key() {
+        let cases = [
+            ("[triggers.confidence]\nthreshold = 1.5", "triggers.confidence.threshold"),
+            ("[merge]\noffer_threshold = 2.0", "merge.offer_threshold"),
+            ("[plugins.x]\nweight = -1.0", "plugins.x.weight"),
+            ("[triggers.sentiment]\nstreak = 0", "triggers.sentiment.streak"),
+        ];
+        for (text, key) in cases {
+            let err = Config::parse(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+        let err = Config::parse("[merge]\nescalate_treshold = 1.0").unwrap_err().to_string();
+        assert!(err.contains("escalate_treshold"), "{err}");
+    }
+}

@@ -1,0 +1,120 @@
+//! Conversions between the host's types and the WIT types a plugin sees.
+
+use super::bindings::types as wit;
+use crate::input::{Conversation, Role};
+use crate::signals::Signals;
+use crate::vote::{Routing, Verdict, Vote};
+
+fn attributes(map: &std::collections::BTreeMap<String, String>) -> Vec<wit::Attribute> {
+    map.iter()
+        .map(|(k, v)| wit::Attribute {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
+}
+
+/// Builds the input handed to plugins, with no settings; the caller sets each
+/// plugin's settings before its call, so the conversation is copied once per
+/// decision rather than once per plugin.
+pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Input {
+    let c = conversation;
+    wit::Input {
+        conversation: wit::Conversation {
+            id: c.id.clone(),
+            channel: c.channel.clone(),
+            messages: c
+                .messages
+                .iter()
+                .map(|m| wit::Message {
+                    role: match m.role {
+                        Role::Customer => wit::Role::Customer,
+                        Role::Ai => wit::Role::Ai,
+                        Role::Agent => wit::Role::Agent,
+                        Role::System => wit::Role::System,
+                    },
+                    text: m.text.clone(),
+                    at_ms: m.at.timestamp_millis(),
+                    ai: m.ai.as_ref().map(|a| wit::AiTurn {
+                        confidence: a.confidence,
+                        intent: a.intent.clone(),
+                        outcome: a.outcome.clone(),
+                    }),
+                })
+                .collect(),
+            attributes: attributes(&c.attributes),
+        },
+        customer: wit::Customer {
+            id: c.customer.id.clone(),
+            tier: c.customer.tier.clone(),
+            account_rank: c.customer.account_rank,
+            language: c.customer.language.clone(),
+            timezone: c.customer.timezone.clone(),
+            attributes: attributes(&c.customer.attributes),
+        },
+        topic: wit::Topic {
+            category: c.topic.category.clone(),
+            subcategory: c.topic.subcategory.clone(),
+        },
+        settings: Vec::new(),
+        signals: wit::Signals {
+            message_sentiment: signals.message_sentiment.clone(),
+            latest_ai_confidence: signals.latest_ai_confidence,
+            lowest_ai_confidence: signals.lowest_ai_confidence,
+            elapsed_ms: signals.elapsed_ms,
+            customer_turns: signals.customer_turns,
+            now_ms: c.now.timestamp_millis(),
+        },
+    }
+}
+
+/// Longest reason code accepted from a plugin.
+const MAX_REASON: usize = 64;
+/// Longest detail accepted from a plugin.
+const MAX_DETAIL: usize = 2048;
+/// Most routing skills accepted from a plugin.
+const MAX_SKILLS: usize = 32;
+
+/// Checks a plugin's vote and turns it into a host vote (source and timing
+/// are filled in by the caller). A vote that breaks the output rules is
+/// refused whole rather than trimmed, so a plugin bug is seen, not hidden.
+pub fn from_wit_vote(v: wit::Vote) -> Result<Vote, String> {
+    if !v.weight.is_finite() || v.weight < 0.0 {
+        return Err(format!("weight must be a finite number >= 0, got {}", v.weight));
+    }
+    if v.reason.len() > MAX_REASON {
+        return Err(format!("reason is {} bytes; the limit is {MAX_REASON}", v.reason.len()));
+    }
+    if v.detail.len() > MAX_DETAIL {
+        return Err(format!("detail is {} bytes; the limit is {MAX_DETAIL}", v.detail.len()));
+    }
+    if let Some(p) = v.priority
+        && p > 100
+    {
+        return Err(format!("priority must be 0-100, got {p}"));
+    }
+    if let Some(r) = &v.routing
+        && r.skills.len() > MAX_SKILLS
+    {
+        return Err(format!("{} routing skills; the limit is {MAX_SKILLS}", r.skills.len()));
+    }
+    let verdict = match v.verdict {
+        wit::Verdict::Escalate => Verdict::Escalate,
+        wit::Verdict::Stay => Verdict::Stay,
+        wit::Verdict::Abstain => Verdict::Abstain,
+    };
+    Ok(Vote {
+        verdict,
+        weight: v.weight,
+        hard: v.hard && verdict == Verdict::Escalate,
+        reason: v.reason,
+        detail: v.detail,
+        priority: v.priority,
+        routing: v.routing.map(|r| Routing {
+            queue: r.queue,
+            skills: r.skills,
+            senior: r.senior,
+        }),
+        ..Vote::new("", verdict)
+    })
+}

@@ -1,0 +1,263 @@
+//! Turning a `.wasm` file into a live plugin, through a gate of steps that
+//! each must pass, and running a live plugin on one decision.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::bindings::{RulePre, types as wit};
+use super::convert::{from_wit_vote, to_wit_input};
+use super::sandbox::{PluginState, Runtime, classify, describe_error};
+use super::settings;
+use crate::config::{Limits, PluginConfig};
+use crate::input::Conversation;
+use crate::signals::Signals;
+use crate::vote::Vote;
+
+/// The step of loading at which a plugin failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadStep {
+    /// Reading the file.
+    Read,
+    /// Compiling it (not wasm, or a core module rather than a component).
+    Compile,
+    /// Resolving its imports and exports against the `rule` world.
+    Link,
+    /// Creating an instance.
+    Instantiate,
+    /// Calling `describe`.
+    Describe,
+    /// Checking the configured settings against those declared.
+    Settings,
+    /// Calling `validate-settings`.
+    Validate,
+    /// Evaluating the built-in smoke conversation.
+    Smoke,
+}
+
+/// Why a plugin file could not go live.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadFailure {
+    /// The step that failed.
+    pub step: LoadStep,
+    /// What went wrong, for operators.
+    pub message: String,
+    /// The sha256 of the file that failed.
+    pub sha256: String,
+    /// When the attempt was made.
+    pub at: DateTime<Utc>,
+}
+
+/// What a plugin says about itself (`describe`), in host form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginInfo {
+    /// The name the plugin gives itself.
+    pub name: String,
+    /// The plugin's version.
+    pub version: String,
+    /// One line on what the rule does.
+    pub description: String,
+}
+
+/// A plugin that passed every load step and can vote.
+pub struct LoadedPlugin {
+    /// The plugin's identity: its file name without `.wasm`.
+    pub name: Arc<str>,
+    /// The file it was loaded from.
+    pub file: PathBuf,
+    /// The sha256 of that file, hex.
+    pub sha256: String,
+    /// What the plugin says about itself.
+    pub info: PluginInfo,
+    /// The operator's configuration the plugin was loaded with.
+    pub config: PluginConfig,
+    /// The limits applied to each call.
+    pub limits: Limits,
+    /// The resolved settings, handed to every call.
+    pub settings: Vec<wit::Setting>,
+    /// When it went live.
+    pub loaded_at: DateTime<Utc>,
+    pre: RulePre<PluginState>,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("name", &self.name)
+            .field("sha256", &self.sha256)
+            .field("version", &self.info.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The first eight bytes of a component (magic, then version 0x0d and layer 1)
+/// and of a core module (version 1, layer 0).
+const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+const CORE_MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/// A conversation every plugin must be able to evaluate before going live: an
+/// ordinary exchange that exercises every field of the input.
+static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
+    Conversation::from_json(
+        br#"{"conversation_id":"escalator-smoke-test","channel":"chat",
+            "now":"2026-01-01T00:02:00Z",
+            "customer":{"id":"smoke","tier":"standard","account_rank":5000,
+                        "language":"en","timezone":"UTC","attributes":{"plan":"monthly"}},
+            "topic":{"category":"orders","subcategory":"tracking"},
+            "messages":[
+              {"role":"customer","text":"Hi, where is my order?","at":"2026-01-01T00:00:00Z"},
+              {"role":"ai","text":"It ships tomorrow.","at":"2026-01-01T00:00:05Z",
+               "ai":{"confidence":0.9,"intent":"order-status","outcome":"answered"}},
+              {"role":"customer","text":"Great, thanks!","at":"2026-01-01T00:01:00Z"}],
+            "attributes":{"source":"smoke-test"}}"#,
+        DateTime::UNIX_EPOCH,
+    )
+    .expect("the smoke conversation is valid")
+});
+
+impl LoadedPlugin {
+    /// Runs the load gate: compile → link → instantiate → `describe` →
+    /// settings check → `validate-settings` → one evaluation of the smoke
+    /// conversation. Any failure names its step.
+    pub fn load(
+        runtime: &Runtime,
+        name: &str,
+        file: &Path,
+        bytes: &[u8],
+        config: &PluginConfig,
+        limits: &Limits,
+    ) -> Result<LoadedPlugin, LoadFailure> {
+        let sha256 = sha256_hex(bytes);
+        let fail = |step, message: String| LoadFailure {
+            step,
+            message,
+            sha256: sha256.clone(),
+            at: Utc::now(),
+        };
+
+        let header = bytes.get(..8);
+        if header == Some(&CORE_MODULE_HEADER[..]) {
+            return Err(fail(
+                LoadStep::Compile,
+                "this is a core WebAssembly module, not a component; build the plugin with \
+                 `cargo build --target wasm32-wasip2` (or another component toolchain)"
+                    .into(),
+            ));
+        }
+        if header != Some(&COMPONENT_HEADER[..]) {
+            return Err(fail(
+                LoadStep::Compile,
+                format!(
+                    "not a WebAssembly component ({} bytes, does not start with the component header)",
+                    bytes.len()
+                ),
+            ));
+        }
+        let component = runtime
+            .compile(bytes)
+            .map_err(|e| fail(LoadStep::Compile, describe_error(&e)))?;
+        let instance_pre = runtime
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(|e| fail(LoadStep::Link, describe_error(&e)))?;
+        let pre = RulePre::new(instance_pre).map_err(|e| {
+            fail(
+                LoadStep::Link,
+                format!(
+                    "the component does not implement the escalator:rules@0.1.0 `rule` world: {}",
+                    describe_error(&e)
+                ),
+            )
+        })?;
+
+        let plugin_name: Arc<str> = Arc::from(name);
+        let mut store = runtime.store(&plugin_name, "escalator-load", limits);
+        let rule = pre
+            .instantiate(&mut store)
+            .map_err(|e| fail(LoadStep::Instantiate, describe_error(&e)))?;
+        let info = rule
+            .call_describe(&mut store)
+            .map_err(|e| fail(LoadStep::Describe, describe_error(&e)))?;
+        let resolved = settings::resolve(&info.settings, &config.settings)
+            .map_err(|m| fail(LoadStep::Settings, m))?;
+        rule.call_validate_settings(&mut store, &resolved)
+            .map_err(|e| fail(LoadStep::Validate, describe_error(&e)))?
+            .map_err(|m| fail(LoadStep::Validate, format!("the plugin rejected its settings: {m}")))?;
+        store.data().flush_output();
+
+        let plugin = LoadedPlugin {
+            name: plugin_name,
+            file: file.to_owned(),
+            sha256: sha256.clone(),
+            info: PluginInfo {
+                name: info.name,
+                version: info.version,
+                description: info.description,
+            },
+            config: config.clone(),
+            limits: *limits,
+            settings: resolved,
+            loaded_at: Utc::now(),
+            pre,
+        };
+
+        let smoke = &*SMOKE;
+        let mut input = to_wit_input(smoke, &Signals::compute(smoke));
+        let vote = plugin.evaluate(runtime, &mut input);
+        if let Some(e) = vote.error {
+            return Err(fail(LoadStep::Smoke, format!("{}: {}", e.kind, e.message)));
+        }
+        Ok(plugin)
+    }
+
+    /// `plugin:<name>`, the source shown in votes.
+    pub fn source(&self) -> String {
+        format!("plugin:{}", self.name)
+    }
+
+    /// Runs the plugin on one decision in a fresh instance. Never fails: a
+    /// trap, an exhausted budget, an error returned by the plugin or an
+    /// invalid vote becomes an abstain carrying the error.
+    ///
+    /// `input` is shared between the plugins of a decision; only its settings
+    /// are replaced for this plugin.
+    pub fn evaluate(&self, runtime: &Runtime, input: &mut wit::Input) -> Vote {
+        let start = Instant::now();
+        input.settings.clone_from(&self.settings);
+        let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|rule| rule.call_evaluate(&mut store, input));
+        store.data().flush_output();
+
+        let source = self.source();
+        let mut vote = match result {
+            Ok(Ok(v)) => match from_wit_vote(v) {
+                Ok(v) => v,
+                Err(m) => Vote::failed(source.clone(), "bad_output", m),
+            },
+            Ok(Err(m)) => Vote::failed(source.clone(), "plugin_error", m),
+            Err(e) => Vote::failed(source.clone(), classify(&e), describe_error(&e)),
+        };
+        if let Some(e) = &vote.error {
+            tracing::warn!(plugin = &*self.name, kind = e.kind, "plugin call failed: {}", e.message);
+        }
+        vote.source = source;
+        vote.version = Some(self.info.version.clone());
+        vote.sha256 = Some(self.sha256.clone());
+        vote.weight *= self.config.weight;
+        vote.elapsed_us = start.elapsed().as_micros() as u64;
+        vote
+    }
+}

@@ -1,0 +1,187 @@
+//! The sandbox every plugin call runs in: one shared engine and linker, and a
+//! fresh store per call with its own fuel, deadline, memory cap and a WASI
+//! context that grants nothing (no files, environment, arguments, network or
+//! inherited stdio).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config as EngineConfig, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{self, Level};
+use crate::config::Limits;
+
+/// How often the epoch advances. Deadlines are counted in these ticks, so a
+/// call overruns its deadline by at most one tick (Spin uses 10 ms; a finer
+/// tick costs a wake-up per tick and nothing per instruction).
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The shared, immutable part of the sandbox.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<PluginState>,
+}
+
+impl Runtime {
+    /// Builds the engine (fuel and epoch interruption on) and a linker with
+    /// WASI and the `escalator:rules/host` interface, and starts the epoch
+    /// ticker, which stops when the engine is dropped.
+    pub fn new() -> wasmtime::Result<Arc<Runtime>> {
+        let mut config = EngineConfig::new();
+        config.wasm_component_model(true);
+        config.consume_fuel(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        bindings::Rule::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut PluginState| {
+            state
+        })?;
+
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("escalator-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })?;
+
+        Ok(Arc::new(Runtime { engine, linker }))
+    }
+
+    /// Compiles a component.
+    pub fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
+        Component::new(&self.engine, bytes)
+    }
+
+    /// The linker that resolves a plugin's imports.
+    pub fn linker(&self) -> &Linker<PluginState> {
+        &self.linker
+    }
+
+    /// A fresh store for one call of plugin `plugin` on conversation
+    /// `conversation`, with `limits` applied.
+    pub fn store(&self, plugin: &Arc<str>, conversation: &str, limits: &Limits) -> Store<PluginState> {
+        let output_cap = (limits.output_kib as usize) * 1024;
+        let stdout = MemoryOutputPipe::new(output_cap);
+        let stderr = MemoryOutputPipe::new(output_cap);
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        let state = PluginState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size((limits.memory_mib as usize) << 20)
+                .instances(64)
+                .tables(64)
+                .memories(16)
+                .table_elements(1_000_000)
+                .build(),
+            plugin: plugin.clone(),
+            conversation: conversation.to_owned(),
+            log_budget: output_cap,
+            stdout,
+            stderr,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store
+            .set_fuel(limits.fuel)
+            .expect("fuel is enabled on this engine");
+        let ticks = limits.deadline_ms.div_ceil(EPOCH_TICK.as_millis() as u64).max(1);
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+}
+
+/// Per-call state of one plugin instance.
+pub struct PluginState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    plugin: Arc<str>,
+    conversation: String,
+    log_budget: usize,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl PluginState {
+    /// Sends what the plugin printed to the host log under its name.
+    pub fn flush_output(&self) {
+        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            for line in String::from_utf8_lossy(&bytes).lines().filter(|l| !l.is_empty()) {
+                tracing::info!(plugin = &*self.plugin, conversation = %self.conversation, stream, "{line}");
+            }
+        }
+    }
+}
+
+impl WasiView for PluginState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl bindings::escalator::rules::host::Host for PluginState {
+    fn log(&mut self, level: Level, message: String) {
+        // A plugin logging in a loop must not flood the host's log: once the
+        // per-call budget is spent, records are dropped (and one notice says so).
+        if self.log_budget == 0 {
+            return;
+        }
+        let mut message = message;
+        if message.len() >= self.log_budget {
+            let mut cut = self.log_budget;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" [log budget for this call spent; further records dropped]");
+            self.log_budget = 0;
+        } else {
+            self.log_budget -= message.len();
+        }
+        let plugin = &*self.plugin;
+        let conversation = self.conversation.as_str();
+        match level {
+            Level::Trace => tracing::trace!(plugin, conversation, "{message}"),
+            Level::Debug => tracing::debug!(plugin, conversation, "{message}"),
+            Level::Info => tracing::info!(plugin, conversation, "{message}"),
+            Level::Warn => tracing::warn!(plugin, conversation, "{message}"),
+            Level::Error => tracing::error!(plugin, conversation, "{message}"),
+        }
+    }
+}
+
+impl bindings::escalator::rules::types::Host for PluginState {}
+
+/// The class of a failed plugin call, as shown in a vote's `error.kind`.
+pub fn classify(error: &wasmtime::Error) -> &'static str {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => "out_of_fuel",
+        Some(Trap::Interrupt) => "deadline",
+        _ => "trap",
+    }
+}
+
+/// Renders a wasmtime error with its causes on one line.
+pub fn describe_error(error: &wasmtime::Error) -> String {
+    format!("{error:#}")
+}
