@@ -159,9 +159,9 @@ impl Conversation {
     }
 }
 
-/// Turns a serde error into one naming the field. serde reports a missing or
-/// unknown field at its parent's path, so the name is lifted out of the
-/// message and appended.
+/// Turns a serde error into one naming the field. serde reports a missing
+/// field at its parent's path, so its name is lifted out of the message and
+/// appended.
 fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> InputError {
     let path = e.path().to_string();
     let inner = e.into_inner();
@@ -176,7 +176,9 @@ fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> InputError {
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
     let base = if path == "." { String::new() } else { path };
+    let already_named = |name: &str| base == name || base.ends_with(&format!(".{name}"));
     let field = match named {
+        Some(name) if already_named(name) => base,
         Some(name) if base.is_empty() => name.to_owned(),
         Some(name) => format!("{base}.{name}"),
         None if base.is_empty() => "(body)".to_owned(),

@@ -1,0 +1,214 @@
+//! Shared helpers for the integration tests: build the example plugins from
+//! source, start the real server on an ephemeral loopback port, talk HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use escalator::config::Config;
+use escalator::server::{Service, bind};
+use serde_json::{Value, json};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Builds every example plugin for wasm32-wasip2 (once per test binary) and
+/// returns the directory holding the `.wasm` files. A separate target
+/// directory keeps this nested build from waiting on the outer cargo's lock.
+pub fn example_plugins_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = workspace_root();
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"))
+            .join("test-plugins");
+        let out = target.join("out");
+        let status = Command::new(root.join("scripts/build-plugins"))
+            .arg(&out)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .expect("run scripts/build-plugins");
+        assert!(status.success(), "building the example plugins failed");
+        out
+    })
+}
+
+/// The built `.wasm` of example plugin `name` (e.g. `vip-accounts`).
+pub fn example_plugin(name: &str) -> PathBuf {
+    let p = example_plugins_dir().join(format!("{name}.wasm"));
+    assert!(p.exists(), "no example plugin {name}");
+    p
+}
+
+/// The hex sha256 of a file.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// A server running on an ephemeral loopback port, with its own plugins
+/// directory. Dropping it stops the server.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The plugins directory it watches.
+    pub plugins: tempfile::TempDir,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with `config_toml` (without `plugins_dir`/`listen`,
+    /// which are set here) and the named example plugins installed.
+    pub async fn start(config_toml: &str, plugins: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        for p in plugins {
+            std::fs::copy(example_plugin(p), dir.path().join(format!("{p}.wasm"))).unwrap();
+        }
+        TestServer::start_in(config_toml, dir).await
+    }
+
+    /// Starts a server on an already prepared plugins directory.
+    pub async fn start_in(config_toml: &str, dir: tempfile::TempDir) -> TestServer {
+        let mut config = Config::parse(config_toml).expect("test config parses");
+        config.plugins_dir = dir.path().to_owned();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        let service = tokio::task::block_in_place(|| Service::start(config.clone())).unwrap();
+        let (listener, addr) = bind(config.listen).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(service.serve(listener, async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base: format!("http://{addr}"),
+            plugins: dir,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+        }
+    }
+
+    /// The path of plugin file `name`.wasm in the watched directory.
+    pub fn plugin_path(&self, name: &str) -> PathBuf {
+        self.plugins.path().join(format!("{name}.wasm"))
+    }
+
+    /// POSTs a conversation and returns status and JSON body.
+    pub async fn decide_raw(&self, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}/v1/decide", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// POSTs a conversation that must be decided; returns the decision.
+    pub async fn decide(&self, body: &Value) -> Value {
+        let (status, decision) = self.decide_raw(body).await;
+        assert_eq!(status, 200, "decide failed: {decision}");
+        decision
+    }
+
+    /// GETs a path and returns status and JSON body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// The body of `GET /v1/plugins`.
+    pub async fn plugins(&self) -> Value {
+        self.get("/v1/plugins").await.1
+    }
+
+    /// The status entry of plugin `name`.
+    pub async fn plugin_status(&self, name: &str) -> Option<Value> {
+        self.plugins().await["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+    }
+
+    /// Polls until the plugin set generation exceeds `after`; returns it.
+    pub async fn wait_generation_after(&self, after: u64) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let g = self.plugins().await["generation"].as_u64().unwrap();
+            if g > after {
+                return g;
+            }
+            assert!(Instant::now() < deadline, "generation stayed at {g}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The current plugin set generation.
+    pub async fn generation(&self) -> u64 {
+        self.plugins().await["generation"].as_u64().unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A conversation: `messages` as (role, text, confidence) with timestamps
+/// 30 s apart from 2026-01-01T00:00:00Z, decided at the last message.
+pub fn conversation(messages: &[(&str, &str, Option<f64>)]) -> Value {
+    let msgs: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, (role, text, confidence))| {
+            let mut m = json!({
+                "role": role,
+                "text": text,
+                "at": format!("2026-01-01T00:{:02}:{:02}Z", (i * 30) / 60, (i * 30) % 60),
+            });
+            if let Some(c) = confidence {
+                m["ai"] = json!({ "confidence": c, "outcome": "answered" });
+            }
+            m
+        })
+        .collect();
+    json!({
+        "conversation_id": "test-conv",
+        "channel": "chat",
+        "now": "2026-01-01T00:03:00Z",
+        "messages": msgs,
+    })
+}
+
+/// The vote of `source` in a decision.
+pub fn vote<'a>(decision: &'a Value, source: &str) -> &'a Value {
+    decision["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["source"] == source)
+        .unwrap_or_else(|| panic!("no vote from {source} in {decision}"))
+}
+
+/// Replaces `dest` atomically with the contents of `src`, the way editors
+/// and deploy tools do (write a temporary file, rename it over).
+pub fn replace_atomically(src: &Path, dest: &Path) {
+    let tmp = dest.with_file_name(format!(
+        ".{}.tmp",
+        dest.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::copy(src, &tmp).unwrap();
+    std::fs::rename(&tmp, dest).unwrap();
+}
