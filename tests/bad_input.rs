@@ -33,10 +33,30 @@ async fn each_kind_of_bad_request_gets_its_status_code_and_field() {
         ("{\"conversation_id\": ".into(), 400, "malformed_json", None),
         ("not json at all".into(), 400, "malformed_json", None),
         ("{}".into(), 422, "invalid_field", Some("conversation_id")),
-        (json!({"conversation_id": 42}).to_string(), 422, "invalid_field", Some("conversation_id")),
-        (json!({"conversation_id": "c", "messages": "hi"}).to_string(), 422, "invalid_field", Some("messages")),
-        (with_message(json!({"role": "robot"})), 422, "invalid_field", Some("messages[0].role")),
-        (with_message(json!({"at": "last tuesday"})), 422, "invalid_field", Some("messages[0].at")),
+        (
+            json!({"conversation_id": 42}).to_string(),
+            422,
+            "invalid_field",
+            Some("conversation_id"),
+        ),
+        (
+            json!({"conversation_id": "c", "messages": "hi"}).to_string(),
+            422,
+            "invalid_field",
+            Some("messages"),
+        ),
+        (
+            with_message(json!({"role": "robot"})),
+            422,
+            "invalid_field",
+            Some("messages[0].role"),
+        ),
+        (
+            with_message(json!({"at": "last tuesday"})),
+            422,
+            "invalid_field",
+            Some("messages[0].at"),
+        ),
         (
             with_message(json!({"role": "ai", "ai": {"confidence": 1.5}})),
             422,
@@ -55,8 +75,18 @@ async fn each_kind_of_bad_request_gets_its_status_code_and_field() {
             "invalid_field",
             Some("customer.account_rank"),
         ),
-        (json!({"conversation_id": "c", "now": "tomorrow"}).to_string(), 422, "invalid_field", Some("now")),
-        (json!({"conversation_id": "c", "mesages": []}).to_string(), 422, "invalid_field", Some("mesages")),
+        (
+            json!({"conversation_id": "c", "now": "tomorrow"}).to_string(),
+            422,
+            "invalid_field",
+            Some("now"),
+        ),
+        (
+            json!({"conversation_id": "c", "mesages": []}).to_string(),
+            422,
+            "invalid_field",
+            Some("mesages"),
+        ),
     ];
     for (body, status, code, field) in cases {
         let (got, err) = post_raw(&server, "application/json", body.clone().into_bytes()).await;
@@ -69,7 +99,9 @@ async fn each_kind_of_bad_request_gets_its_status_code_and_field() {
         }
     }
     // Still serving, and still deciding correctly.
-    let d = server.decide(&conversation(&[("customer", "hello", None)])).await;
+    let d = server
+        .decide(&conversation(&[("customer", "hello", None)]))
+        .await;
     assert_eq!(d["action"], "stay");
 }
 

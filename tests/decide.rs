@@ -79,7 +79,12 @@ async fn a_streak_of_negative_messages_escalates_but_one_does_not() {
     let one = "The app is slow and that is annoying";
     let two = "That is a bad answer";
     assert_eq!(
-        vote(&server.decide(&conversation(&[("customer", one, None)])).await, "builtin:sentiment")["verdict"],
+        vote(
+            &server
+                .decide(&conversation(&[("customer", one, None)]))
+                .await,
+            "builtin:sentiment"
+        )["verdict"],
         "abstain"
     );
     let d = server
@@ -108,7 +113,13 @@ async fn thresholds_and_weights_come_from_the_config_file() {
         ]))
         .await;
     assert_eq!(vote(&d, "builtin:confidence")["verdict"], "abstain");
-    assert!(d["votes"].as_array().unwrap().iter().all(|v| v["source"] != "builtin:sentiment"));
+    assert!(
+        d["votes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["source"] != "builtin:sentiment")
+    );
     assert_eq!(d["action"], "stay");
 }
 
@@ -116,7 +127,10 @@ async fn thresholds_and_weights_come_from_the_config_file() {
 async fn a_lighter_weight_lands_in_the_offer_band() {
     let server = TestServer::start("[triggers.confidence]\nweight = 0.6\n", &[]).await;
     let d = server
-        .decide(&conversation(&[("customer", "Can I change plans?", None), ("ai", "Hmm", Some(0.1))]))
+        .decide(&conversation(&[
+            ("customer", "Can I change plans?", None),
+            ("ai", "Hmm", Some(0.1)),
+        ]))
         .await;
     assert_eq!(d["action"], "offer");
     assert_eq!(d["escalate"], false);
@@ -125,7 +139,10 @@ async fn a_lighter_weight_lands_in_the_offer_band() {
 
     // Two lighter votes add up past the escalate threshold.
     let both = server
-        .decide(&conversation(&[("customer", ANGRY, None), ("ai", "Hmm", Some(0.1))]))
+        .decide(&conversation(&[
+            ("customer", ANGRY, None),
+            ("ai", "Hmm", Some(0.1)),
+        ]))
         .await;
     assert_eq!(both["action"], "escalate");
     assert_eq!(both["score"], 1.6);
@@ -135,7 +152,8 @@ async fn a_lighter_weight_lands_in_the_offer_band() {
 async fn a_hard_escalate_wins_whatever_the_score() {
     // The VIP plugin's weight is zero, so the score stays 0, below both
     // thresholds; its vote is hard, so the conversation escalates anyway.
-    let server = TestServer::start("[plugins.vip-accounts]\nweight = 0.0\n", &["vip-accounts"]).await;
+    let server =
+        TestServer::start("[plugins.vip-accounts]\nweight = 0.0\n", &["vip-accounts"]).await;
     let mut c = conversation(&[("customer", "Great, thanks!", None)]);
     c["customer"] = json!({ "tier": "enterprise" });
     let d = server.decide(&c).await;
@@ -170,7 +188,12 @@ async fn the_decision_does_not_depend_on_plugin_order() {
         assert_eq!(da[key], db[key], "{key}");
     }
     let codes = |d: &serde_json::Value| {
-        let mut v: Vec<String> = d["reasons"].as_array().unwrap().iter().map(|r| r["code"].to_string()).collect();
+        let mut v: Vec<String> = d["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].to_string())
+            .collect();
         v.sort();
         v
     };

@@ -18,7 +18,12 @@ async fn every_example_plugin_loads_and_reports_its_status() {
         assert_eq!(p["version"], "0.1.0");
         assert_eq!(p["sha256"], sha256_file(&example_plugin(name)));
         assert!(p["error"].is_null());
-        assert!(p["file"].as_str().unwrap().ends_with(&format!("{name}.wasm")));
+        assert!(
+            p["file"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("{name}.wasm"))
+        );
     }
     assert_eq!(plugins[2]["settings"]["top_n"], 100);
     let (status, health) = server.get("/healthz").await;
@@ -31,7 +36,11 @@ async fn each_plugin_votes_with_its_reason_code() {
     let server = TestServer::start("", &ALL).await;
 
     let cancel = server
-        .decide(&conversation(&[("customer", "Please close my account today.", None)]))
+        .decide(&conversation(&[(
+            "customer",
+            "Please close my account today.",
+            None,
+        )]))
         .await;
     let v = vote(&cancel, "plugin:topic-guard");
     assert_eq!(v["reason"], "cancellation");
@@ -48,9 +57,16 @@ async fn each_plugin_votes_with_its_reason_code() {
     assert_eq!(d["priority"], 90);
 
     let human = server
-        .decide(&conversation(&[("customer", "Can I speak to a person please?", None)]))
+        .decide(&conversation(&[(
+            "customer",
+            "Can I speak to a person please?",
+            None,
+        )]))
         .await;
-    assert_eq!(vote(&human, "plugin:loop-detector")["reason"], "asked_for_human");
+    assert_eq!(
+        vote(&human, "plugin:loop-detector")["reason"],
+        "asked_for_human"
+    );
 
     let looping = server
         .decide(&conversation(&[
@@ -61,11 +77,18 @@ async fn each_plugin_votes_with_its_reason_code() {
             ("customer", "My refund has NOT arrived.", None),
         ]))
         .await;
-    assert_eq!(vote(&looping, "plugin:loop-detector")["reason"], "customer_repeating");
+    assert_eq!(
+        vote(&looping, "plugin:loop-detector")["reason"],
+        "customer_repeating"
+    );
 
     // Nothing to say: every plugin abstains and the AI keeps the conversation.
     let calm = server
-        .decide(&conversation(&[("customer", "What are your opening hours?", None)]))
+        .decide(&conversation(&[(
+            "customer",
+            "What are your opening hours?",
+            None,
+        )]))
         .await;
     for p in ALL {
         assert_eq!(vote(&calm, &format!("plugin:{p}"))["verdict"], "abstain");
@@ -108,26 +131,53 @@ async fn settings_a_plugin_rejects_fail_that_plugin_only() {
     let vip = server.plugin_status("vip-accounts").await.unwrap();
     assert_eq!(vip["status"], "failed");
     assert_eq!(vip["error"]["step"], "validate");
-    assert!(vip["error"]["message"].as_str().unwrap().contains("top_n"), "{vip}");
+    assert!(
+        vip["error"]["message"].as_str().unwrap().contains("top_n"),
+        "{vip}"
+    );
 
     let looped = server.plugin_status("loop-detector").await.unwrap();
     assert_eq!(looped["status"], "failed");
     assert_eq!(looped["error"]["step"], "settings");
-    assert!(looped["error"]["message"].as_str().unwrap().contains("unknown setting `repeat`"));
+    assert!(
+        looped["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown setting `repeat`")
+    );
 
     // The healthy plugin still votes, the failed ones are absent.
     let d = server
         .decide(&conversation(&[("customer", "I was hacked!", None)]))
         .await;
-    assert_eq!(vote(&d, "plugin:topic-guard")["reason"], "account_compromise");
-    let sources: Vec<&str> = d["votes"].as_array().unwrap().iter().map(|v| v["source"].as_str().unwrap()).collect();
+    assert_eq!(
+        vote(&d, "plugin:topic-guard")["reason"],
+        "account_compromise"
+    );
+    let sources: Vec<&str> = d["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["source"].as_str().unwrap())
+        .collect();
     assert!(!sources.contains(&"plugin:vip-accounts"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_disabled_plugin_does_not_vote() {
     let server = TestServer::start("[plugins.topic-guard]\nenabled = false\n", &ALL).await;
-    assert_eq!(server.plugin_status("topic-guard").await.unwrap()["status"], "disabled");
-    let d = server.decide(&conversation(&[("customer", "I want to cancel", None)])).await;
-    assert!(d["votes"].as_array().unwrap().iter().all(|v| v["source"] != "plugin:topic-guard"));
+    assert_eq!(
+        server.plugin_status("topic-guard").await.unwrap()["status"],
+        "disabled"
+    );
+    let d = server
+        .decide(&conversation(&[("customer", "I want to cancel", None)]))
+        .await;
+    assert!(
+        d["votes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["source"] != "plugin:topic-guard")
+    );
 }

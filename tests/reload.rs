@@ -2,12 +2,18 @@
 
 use std::time::Duration;
 
-use escalator_integration_tests::{TestServer, conversation, example_plugin, replace_atomically, sha256_file, vote};
+use escalator_integration_tests::{
+    TestServer, conversation, example_plugin, replace_atomically, sha256_file, vote,
+};
 
 /// Asks for a human *and* mentions cancelling: loop-detector and topic-guard
 /// both vote on it, with different reasons.
 fn probe() -> serde_json::Value {
-    conversation(&[("customer", "I want to cancel my subscription, let me talk to a human", None)])
+    conversation(&[(
+        "customer",
+        "I want to cancel my subscription, let me talk to a human",
+        None,
+    )])
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,7 +41,11 @@ async fn a_replaced_plugin_file_changes_the_next_decision_and_bumps_the_generati
 async fn added_and_removed_files_take_effect_without_a_restart() {
     let server = TestServer::start("", &["vip-accounts"]).await;
     let g1 = server.generation().await;
-    std::fs::copy(example_plugin("topic-guard"), server.plugin_path("topic-guard")).unwrap();
+    std::fs::copy(
+        example_plugin("topic-guard"),
+        server.plugin_path("topic-guard"),
+    )
+    .unwrap();
     let g2 = server.wait_generation_after(g1).await;
     let d = server.decide(&probe()).await;
     assert_eq!(vote(&d, "plugin:topic-guard")["reason"], "cancellation");
@@ -43,7 +53,13 @@ async fn added_and_removed_files_take_effect_without_a_restart() {
     std::fs::remove_file(server.plugin_path("topic-guard")).unwrap();
     server.wait_generation_after(g2).await;
     let d = server.decide(&probe()).await;
-    assert!(d["votes"].as_array().unwrap().iter().all(|v| v["source"] != "plugin:topic-guard"));
+    assert!(
+        d["votes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["source"] != "plugin:topic-guard")
+    );
     assert!(server.plugin_status("topic-guard").await.is_none());
 }
 
@@ -63,7 +79,10 @@ async fn a_corrupt_file_shows_as_failed_while_the_others_keep_voting() {
     let mut failed: Vec<String> = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while failed.len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "failures not reported: {failed:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "failures not reported: {failed:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         let body = server.plugins().await;
         failed = body["plugins"]
@@ -77,9 +96,19 @@ async fn a_corrupt_file_shows_as_failed_while_the_others_keep_voting() {
     assert!(server.generation().await > g1);
     let garbage = server.plugin_status("garbage").await.unwrap();
     assert_eq!(garbage["error"]["step"], "compile");
-    assert!(garbage["error"]["message"].as_str().unwrap().contains("not a WebAssembly component"));
+    assert!(
+        garbage["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a WebAssembly component")
+    );
     let core = server.plugin_status("core-module").await.unwrap();
-    assert!(core["error"]["message"].as_str().unwrap().contains("core WebAssembly module"));
+    assert!(
+        core["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("core WebAssembly module")
+    );
     let truncated = server.plugin_status("truncated").await.unwrap();
     assert_eq!(truncated["status"], "failed");
     assert_eq!(truncated["error"]["step"], "compile");
@@ -87,8 +116,15 @@ async fn a_corrupt_file_shows_as_failed_while_the_others_keep_voting() {
 
     let d = server.decide(&probe()).await;
     assert_eq!(vote(&d, "plugin:topic-guard")["reason"], "cancellation");
-    assert_eq!(vote(&d, "plugin:loop-detector")["reason"], "asked_for_human");
-    assert_eq!(d["votes"].as_array().unwrap().len(), 4, "two built-ins and two plugins");
+    assert_eq!(
+        vote(&d, "plugin:loop-detector")["reason"],
+        "asked_for_human"
+    );
+    assert_eq!(
+        d["votes"].as_array().unwrap().len(),
+        4,
+        "two built-ins and two plugins"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -298,12 +298,17 @@ impl Config {
     fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
         let d = Config::default();
         let listen = match raw.listen {
-            Some(s) => s.parse().map_err(|_| invalid("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
+            Some(s) => s
+                .parse()
+                .map_err(|_| invalid("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
             None => d.listen,
         };
 
         let merge = MergeConfig {
-            escalate_threshold: raw.merge.escalate_threshold.unwrap_or(d.merge.escalate_threshold),
+            escalate_threshold: raw
+                .merge
+                .escalate_threshold
+                .unwrap_or(d.merge.escalate_threshold),
             offer_threshold: raw.merge.offer_threshold.unwrap_or(d.merge.offer_threshold),
         };
         positive("merge.escalate_threshold", merge.escalate_threshold)?;
@@ -322,7 +327,12 @@ impl Config {
             threshold: c.threshold.unwrap_or(d.triggers.confidence.threshold),
         };
         weight("triggers.confidence.weight", confidence.weight)?;
-        within("triggers.confidence.threshold", confidence.threshold, 0.0, 1.0)?;
+        within(
+            "triggers.confidence.threshold",
+            confidence.threshold,
+            0.0,
+            1.0,
+        )?;
 
         let s = raw.triggers.sentiment;
         let ds = d.triggers.sentiment;
@@ -334,7 +344,12 @@ impl Config {
             streak: s.streak.unwrap_or(ds.streak),
         };
         weight("triggers.sentiment.weight", sentiment.weight)?;
-        within("triggers.sentiment.very_negative", sentiment.very_negative, -1.0, 1.0)?;
+        within(
+            "triggers.sentiment.very_negative",
+            sentiment.very_negative,
+            -1.0,
+            1.0,
+        )?;
         within("triggers.sentiment.negative", sentiment.negative, -1.0, 1.0)?;
         if sentiment.streak < 1 {
             return Err(invalid("triggers.sentiment.streak", "must be 1 or more"));
@@ -398,7 +413,10 @@ fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
     if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(key, &format!("must be between {lo} and {hi}, got {v}")))
+        Err(invalid(
+            key,
+            &format!("must be between {lo} and {hi}, got {v}"),
+        ))
     }
 }
 
@@ -436,10 +454,8 @@ mod tests {
 
     #[test]
     fn plugin_sections_are_read() {
-        let c = Config::parse(
-            "[plugins.vip-accounts]\nweight = 2.0\nsettings = { top_n = 5 }\n",
-        )
-        .unwrap();
+        let c = Config::parse("[plugins.vip-accounts]\nweight = 2.0\nsettings = { top_n = 5 }\n")
+            .unwrap();
         let p = c.plugin("vip-accounts");
         assert_eq!(p.weight, 2.0);
         assert_eq!(p.settings["top_n"].as_integer(), Some(5));
@@ -449,16 +465,24 @@ mod tests {
     #[test]
     fn out_of_range_and_unknown_keys_are_rejected_with_the_key() {
         let cases = [
-            ("[triggers.confidence]\nthreshold = 1.5", "triggers.confidence.threshold"),
+            (
+                "[triggers.confidence]\nthreshold = 1.5",
+                "triggers.confidence.threshold",
+            ),
             ("[merge]\noffer_threshold = 2.0", "merge.offer_threshold"),
             ("[plugins.x]\nweight = -1.0", "plugins.x.weight"),
-            ("[triggers.sentiment]\nstreak = 0", "triggers.sentiment.streak"),
+            (
+                "[triggers.sentiment]\nstreak = 0",
+                "triggers.sentiment.streak",
+            ),
         ];
         for (text, key) in cases {
             let err = Config::parse(text).unwrap_err().to_string();
             assert!(err.contains(key), "{text}: {err}");
         }
-        let err = Config::parse("[merge]\nescalate_treshold = 1.0").unwrap_err().to_string();
+        let err = Config::parse("[merge]\nescalate_treshold = 1.0")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("escalate_treshold"), "{err}");
     }
 }

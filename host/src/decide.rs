@@ -13,13 +13,23 @@ use crate::signals::Signals;
 use crate::triggers;
 
 /// Decides on `conversation` with `config` and the plugins of `plugins`.
-pub fn decide(conversation: Conversation, config: &Config, plugins: &PluginSet, runtime: &Runtime) -> Decision {
+pub fn decide(
+    conversation: Conversation,
+    config: &Config,
+    plugins: &PluginSet,
+    runtime: &Runtime,
+) -> Decision {
     let start = Instant::now();
     let signals = Signals::compute(&conversation);
     let mut votes = triggers::evaluate(&config.triggers, &conversation, &signals);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(&conversation, &signals);
-        votes.extend(plugins.active.iter().map(|p| p.evaluate(runtime, &mut input)));
+        votes.extend(
+            plugins
+                .active
+                .iter()
+                .map(|p| p.evaluate(runtime, &mut input)),
+        );
     }
     let outcome = merge(&votes, &config.merge);
     Decision::new(

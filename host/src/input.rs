@@ -209,7 +209,9 @@ fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
         .map_err(|e| {
             field(
                 path,
-                format!("expected an RFC 3339 timestamp like 2026-01-31T09:30:00Z, got {s:?} ({e})"),
+                format!(
+                    "expected an RFC 3339 timestamp like 2026-01-31T09:30:00Z, got {s:?} ({e})"
+                ),
             )
         })
 }
@@ -328,7 +330,10 @@ mod tests {
                 r#"{"conversation_id":"c","messages":[{"role":"customer","at":"2026-01-01T00:00:00Z"}]}"#,
                 "messages[0].text",
             ),
-            (r#"{"conversation_id":"c","customer":{"account_rank":-1}}"#, "customer.account_rank"),
+            (
+                r#"{"conversation_id":"c","customer":{"account_rank":-1}}"#,
+                "customer.account_rank",
+            ),
             (r#"{"conversation_id":"c","now":"soon"}"#, "now"),
         ];
         for (body, expected) in cases {

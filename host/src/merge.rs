@@ -70,7 +70,11 @@ pub fn merge(votes: &[Vote], config: &MergeConfig) -> Outcome {
 
     let score = stable_sum(escalate.iter().map(|&i| votes[i].weight).collect())
         - stable_sum(stay.iter().map(|&i| votes[i].weight).collect());
-    let hard_votes: Vec<usize> = escalate.iter().copied().filter(|&i| votes[i].hard).collect();
+    let hard_votes: Vec<usize> = escalate
+        .iter()
+        .copied()
+        .filter(|&i| votes[i].hard)
+        .collect();
     let hard = !hard_votes.is_empty();
 
     let action = if hard || score >= config.escalate_threshold {
@@ -155,8 +159,16 @@ mod tests {
         let cfg = MergeConfig::default();
         let cases: Vec<(&str, Vec<Vote>, Action)> = vec![
             ("no votes stay", vec![], Action::Stay),
-            ("abstains are ignored", vec![vote("a", Abstain, 5.0)], Action::Stay),
-            ("one full escalate", vec![vote("a", Escalate, 1.0)], Action::Escalate),
+            (
+                "abstains are ignored",
+                vec![vote("a", Abstain, 5.0)],
+                Action::Stay,
+            ),
+            (
+                "one full escalate",
+                vec![vote("a", Escalate, 1.0)],
+                Action::Escalate,
+            ),
             ("offer band", vec![vote("a", Escalate, 0.5)], Action::Offer),
             ("below offer", vec![vote("a", Escalate, 0.49)], Action::Stay),
             (
@@ -231,9 +243,15 @@ mod tests {
             assert_eq!(sources(&o, &votes), ref_sources);
         }
         votes.reverse();
-        assert_eq!(merge(&votes, &MergeConfig::default()).routing, reference.routing);
+        assert_eq!(
+            merge(&votes, &MergeConfig::default()).routing,
+            reference.routing
+        );
         assert_eq!(reference.routing.queue.as_deref(), Some("q1"));
-        assert_eq!(reference.routing.skills, vec!["x".to_string(), "y".to_string()]);
+        assert_eq!(
+            reference.routing.skills,
+            vec!["x".to_string(), "y".to_string()]
+        );
         assert!(reference.routing.senior);
     }
 

@@ -37,11 +37,15 @@ impl Service {
     /// the service.
     pub fn start(config: Config) -> anyhow::Result<Service> {
         crate::signals::warm_up();
-        let runtime = Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+        let runtime =
+            Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
         let registry = Arc::new(Registry::new(runtime));
         if !config.plugins_dir.exists() {
             std::fs::create_dir_all(&config.plugins_dir).with_context(|| {
-                format!("cannot create plugins directory {}", config.plugins_dir.display())
+                format!(
+                    "cannot create plugins directory {}",
+                    config.plugins_dir.display()
+                )
             })?;
             tracing::info!(dir = %config.plugins_dir.display(), "created the plugins directory");
         }
@@ -70,7 +74,11 @@ impl Service {
 
     /// Serves the API on `listener` until `shutdown` completes; in-flight
     /// requests are finished first.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = crate::api::router(self.state.clone());
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -48,14 +48,11 @@ impl Signals {
             .messages
             .iter()
             .filter_map(|m| m.ai.as_ref().and_then(|a| a.confidence));
-        let latest_ai_confidence = confidences.clone().last();
+        let latest_ai_confidence = confidences.clone().next_back();
         let lowest_ai_confidence = confidences.reduce(f64::min);
-        let elapsed_ms = conversation
-            .customer_messages()
-            .next()
-            .map_or(0, |first| {
-                (conversation.now - first.at).num_milliseconds().max(0)
-            });
+        let elapsed_ms = conversation.customer_messages().next().map_or(0, |first| {
+            (conversation.now - first.at).num_milliseconds().max(0)
+        });
         Signals {
             message_sentiment,
             latest_ai_confidence,

@@ -169,7 +169,9 @@ impl Input {
 
     /// The text of the customer's latest message, if any.
     pub fn latest_customer_text(&self) -> Option<&str> {
-        self.customer_messages().next_back().map(|m| m.text.as_str())
+        self.customer_messages()
+            .next_back()
+            .map(|m| m.text.as_str())
     }
 }
 

@@ -154,7 +154,8 @@ impl InputBuilder {
         signals.message_sentiment = vec![None; messages.len()];
         signals.latest_ai_confidence = confidences.last().copied();
         signals.lowest_ai_confidence = confidences.iter().copied().reduce(f64::min);
-        signals.customer_turns = messages.iter().filter(|m| m.role == Role::Customer).count() as u32;
+        signals.customer_turns =
+            messages.iter().filter(|m| m.role == Role::Customer).count() as u32;
         signals.now_ms = self.clock_ms;
         signals.elapsed_ms = first_customer.map_or(0, |m| self.clock_ms - m.at_ms);
         self.input

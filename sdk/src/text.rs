@@ -18,7 +18,9 @@ pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     if needle.is_empty() {
         return false;
     }
-    words(text).windows(needle.len()).any(|w| w == needle.as_slice())
+    words(text)
+        .windows(needle.len())
+        .any(|w| w == needle.as_slice())
 }
 
 /// The first phrase of `phrases` that `text` contains.
@@ -48,7 +50,10 @@ mod tests {
     #[test]
     fn phrases_match_whole_words_in_order() {
         assert!(contains_phrase("I want to CANCEL!", "cancel"));
-        assert!(contains_phrase("let me talk to a human, now", "talk to a human"));
+        assert!(contains_phrase(
+            "let me talk to a human, now",
+            "talk to a human"
+        ));
         assert!(!contains_phrase("cancellation fee", "cancel"));
         assert!(!contains_phrase("human to talk", "talk to a human"));
         assert!(!contains_phrase("anything", ""));

@@ -109,8 +109,8 @@ escalator_sdk::export_rule!(LoopDetector);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use escalator_sdk::testing::InputBuilder;
     use escalator_sdk::Verdict;
+    use escalator_sdk::testing::InputBuilder;
 
     fn decide(b: InputBuilder) -> Vote {
         let mut b = b;

@@ -152,8 +152,8 @@ escalator_sdk::export_rule!(TopicGuard);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use escalator_sdk::testing::InputBuilder;
     use escalator_sdk::Verdict;
+    use escalator_sdk::testing::InputBuilder;
 
     fn with_defaults(b: InputBuilder) -> Input {
         let mut b = b;
@@ -181,7 +181,11 @@ mod tests {
 
     #[test]
     fn topic_category_alone_is_enough() {
-        let input = with_defaults(InputBuilder::new().customer_says("hello").topic("Cancellation"));
+        let input = with_defaults(
+            InputBuilder::new()
+                .customer_says("hello")
+                .topic("Cancellation"),
+        );
         let vote = TopicGuard::evaluate(&input).unwrap();
         assert_eq!(vote.reason, "cancellation");
     }
@@ -189,7 +193,10 @@ mod tests {
     #[test]
     fn ordinary_conversation_abstains() {
         let input = with_defaults(InputBuilder::new().customer_says("Where is my parcel?"));
-        assert_eq!(TopicGuard::evaluate(&input).unwrap().verdict, Verdict::Abstain);
+        assert_eq!(
+            TopicGuard::evaluate(&input).unwrap().verdict,
+            Verdict::Abstain
+        );
     }
 
     #[test]
@@ -197,9 +204,15 @@ mod tests {
         let input = with_defaults(
             InputBuilder::new()
                 .customer_says("what are your terms?")
-                .ai_says("You may cancel my subscription... I mean yours, any time", 0.9),
+                .ai_says(
+                    "You may cancel my subscription... I mean yours, any time",
+                    0.9,
+                ),
         );
-        assert_eq!(TopicGuard::evaluate(&input).unwrap().verdict, Verdict::Abstain);
+        assert_eq!(
+            TopicGuard::evaluate(&input).unwrap().verdict,
+            Verdict::Abstain
+        );
     }
 
     #[test]

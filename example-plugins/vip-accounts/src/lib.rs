@@ -59,16 +59,19 @@ impl Rule for VipAccounts {
 
     fn evaluate(input: &Input) -> Result<Vote, String> {
         let s = input.settings();
-        let priority = s.integer("priority").unwrap_or(DEFAULT_PRIORITY).clamp(0, 100) as u8;
+        let priority = s
+            .integer("priority")
+            .unwrap_or(DEFAULT_PRIORITY)
+            .clamp(0, 100) as u8;
         let queue = s.text("queue").unwrap_or("enterprise");
         let top_n = s.integer("top_n").unwrap_or(DEFAULT_TOP_N);
         let customer = &input.customer;
 
-        let detail = if let Some(tier) = customer
-            .tier
-            .as_deref()
-            .filter(|t| s.text_list("tiers").iter().any(|v| v.eq_ignore_ascii_case(t)))
-        {
+        let detail = if let Some(tier) = customer.tier.as_deref().filter(|t| {
+            s.text_list("tiers")
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(t))
+        }) {
             format!("customer is on the '{tier}' tier")
         } else if let Some(rank) = customer
             .account_rank
@@ -91,8 +94,8 @@ escalator_sdk::export_rule!(VipAccounts);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use escalator_sdk::testing::InputBuilder;
     use escalator_sdk::Verdict;
+    use escalator_sdk::testing::InputBuilder;
 
     fn input(b: InputBuilder) -> Input {
         let mut b = b.customer_says("hi");

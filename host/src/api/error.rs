@@ -45,13 +45,21 @@ impl ApiError {
 
     /// 404 for unknown routes.
     pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see README for the API")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such endpoint; see README for the API",
+        )
     }
 
     /// 500; the detail goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {detail}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the server log",
+        )
     }
 }
 

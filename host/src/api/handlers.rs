@@ -19,13 +19,18 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
 
 /// `POST /v1/decide`.
-pub async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Json<Decision>, ApiError> {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Decision>, ApiError> {
     if !is_json(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -47,7 +52,9 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Bod
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+    let bytes = to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
     let conversation = Conversation::from_json(&bytes, chrono::Utc::now())?;
 
     // Plugin calls are CPU-bound: run them off the async workers, at most
@@ -61,9 +68,11 @@ pub async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Bod
     let config = state.config.load_full();
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
-    let decision = tokio::task::spawn_blocking(move || run_decision(conversation, &config, &plugins, &runtime))
-        .await
-        .map_err(ApiError::internal)?;
+    let decision = tokio::task::spawn_blocking(move || {
+        run_decision(conversation, &config, &plugins, &runtime)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     tracing::info!(
         decision_id = %decision.decision_id,
         conversation = %decision.conversation_id,

@@ -5,7 +5,8 @@
 wasmtime::component::bindgen!({
     world: "rule",
     path: "../wit",
+    additional_derives: [PartialEq],
 });
 
-pub use escalator::rules::host::Level;
-pub use escalator::rules::types;
+pub use self::escalator::rules::host::Level;
+pub use self::escalator::rules::types;

@@ -80,13 +80,22 @@ const MAX_SKILLS: usize = 32;
 /// refused whole rather than trimmed, so a plugin bug is seen, not hidden.
 pub fn from_wit_vote(v: wit::Vote) -> Result<Vote, String> {
     if !v.weight.is_finite() || v.weight < 0.0 {
-        return Err(format!("weight must be a finite number >= 0, got {}", v.weight));
+        return Err(format!(
+            "weight must be a finite number >= 0, got {}",
+            v.weight
+        ));
     }
     if v.reason.len() > MAX_REASON {
-        return Err(format!("reason is {} bytes; the limit is {MAX_REASON}", v.reason.len()));
+        return Err(format!(
+            "reason is {} bytes; the limit is {MAX_REASON}",
+            v.reason.len()
+        ));
     }
     if v.detail.len() > MAX_DETAIL {
-        return Err(format!("detail is {} bytes; the limit is {MAX_DETAIL}", v.detail.len()));
+        return Err(format!(
+            "detail is {} bytes; the limit is {MAX_DETAIL}",
+            v.detail.len()
+        ));
     }
     if let Some(p) = v.priority
         && p > 100
@@ -96,7 +105,10 @@ pub fn from_wit_vote(v: wit::Vote) -> Result<Vote, String> {
     if let Some(r) = &v.routing
         && r.skills.len() > MAX_SKILLS
     {
-        return Err(format!("{} routing skills; the limit is {MAX_SKILLS}", r.skills.len()));
+        return Err(format!(
+            "{} routing skills; the limit is {MAX_SKILLS}",
+            r.skills.len()
+        ));
     }
     let verdict = match v.verdict {
         wit::Verdict::Escalate => Verdict::Escalate,

@@ -192,7 +192,12 @@ impl LoadedPlugin {
             .map_err(|m| fail(LoadStep::Settings, m))?;
         rule.call_validate_settings(&mut store, &resolved)
             .map_err(|e| fail(LoadStep::Validate, describe_error(&e)))?
-            .map_err(|m| fail(LoadStep::Validate, format!("the plugin rejected its settings: {m}")))?;
+            .map_err(|m| {
+                fail(
+                    LoadStep::Validate,
+                    format!("the plugin rejected its settings: {m}"),
+                )
+            })?;
         store.data().flush_output();
 
         let plugin = LoadedPlugin {
@@ -251,7 +256,12 @@ impl LoadedPlugin {
             Err(e) => Vote::failed(source.clone(), classify(&e), describe_error(&e)),
         };
         if let Some(e) = &vote.error {
-            tracing::warn!(plugin = &*self.name, kind = e.kind, "plugin call failed: {}", e.message);
+            tracing::warn!(
+                plugin = &*self.name,
+                kind = e.kind,
+                "plugin call failed: {}",
+                e.message
+            );
         }
         vote.source = source;
         vote.version = Some(self.info.version.clone());

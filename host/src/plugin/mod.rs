@@ -11,6 +11,6 @@ mod watcher;
 
 pub use convert::to_wit_input;
 pub use loader::{LoadFailure, LoadStep, LoadedPlugin};
-pub use registry::{LoadState, PluginSet, PluginStatus, ReloadSummary, Registry};
+pub use registry::{LoadState, PluginSet, PluginStatus, Registry, ReloadSummary};
 pub use sandbox::Runtime;
 pub use watcher::{Watch, watch};

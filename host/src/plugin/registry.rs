@@ -261,7 +261,8 @@ impl Registry {
                         summary.loaded.push(c.name.clone());
                         generation
                     };
-                    next.status.push(PluginStatus::active(&plugin, live_since, None));
+                    next.status
+                        .push(PluginStatus::active(&plugin, live_since, None));
                     next.active.push(plugin);
                 }
                 Err(failure) => {
@@ -276,8 +277,10 @@ impl Registry {
                     );
                     match old {
                         Some(p) => {
-                            let live_since = old_status.and_then(|s| s.generation).unwrap_or(generation);
-                            next.status.push(PluginStatus::active(p, live_since, Some(failure)));
+                            let live_since =
+                                old_status.and_then(|s| s.generation).unwrap_or(generation);
+                            next.status
+                                .push(PluginStatus::active(p, live_since, Some(failure)));
                             next.active.push(p.clone());
                         }
                         None => next.status.push(PluginStatus {

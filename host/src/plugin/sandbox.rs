@@ -68,7 +68,12 @@ impl Runtime {
 
     /// A fresh store for one call of plugin `plugin` on conversation
     /// `conversation`, with `limits` applied.
-    pub fn store(&self, plugin: &Arc<str>, conversation: &str, limits: &Limits) -> Store<PluginState> {
+    pub fn store(
+        &self,
+        plugin: &Arc<str>,
+        conversation: &str,
+        limits: &Limits,
+    ) -> Store<PluginState> {
         let output_cap = (limits.output_kib as usize) * 1024;
         let stdout = MemoryOutputPipe::new(output_cap);
         let stderr = MemoryOutputPipe::new(output_cap);
@@ -99,7 +104,10 @@ impl Runtime {
         store
             .set_fuel(limits.fuel)
             .expect("fuel is enabled on this engine");
-        let ticks = limits.deadline_ms.div_ceil(EPOCH_TICK.as_millis() as u64).max(1);
+        let ticks = limits
+            .deadline_ms
+            .div_ceil(EPOCH_TICK.as_millis() as u64)
+            .max(1);
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         store
@@ -123,7 +131,10 @@ impl PluginState {
     pub fn flush_output(&self) {
         for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             let bytes = pipe.contents();
-            for line in String::from_utf8_lossy(&bytes).lines().filter(|l| !l.is_empty()) {
+            for line in String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|l| !l.is_empty())
+            {
                 tracing::info!(plugin = &*self.plugin, conversation = %self.conversation, stream, "{line}");
             }
         }

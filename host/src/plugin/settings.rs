@@ -11,7 +11,11 @@ pub fn resolve(specs: &[SettingSpec], given: &toml::Table) -> Result<Vec<Setting
         let accepted: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         return Err(format!(
             "unknown setting `{unknown}`; this plugin accepts: {}",
-            if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
+            if accepted.is_empty() {
+                "none".to_owned()
+            } else {
+                accepted.join(", ")
+            }
         ));
     }
     specs
@@ -19,10 +23,9 @@ pub fn resolve(specs: &[SettingSpec], given: &toml::Table) -> Result<Vec<Setting
         .map(|spec| {
             let value = match given.get(&spec.name) {
                 Some(v) => convert(spec, v)?,
-                None => spec
-                    .default
-                    .clone()
-                    .ok_or_else(|| format!("setting `{}` is required ({})", spec.name, spec.description))?,
+                None => spec.default.clone().ok_or_else(|| {
+                    format!("setting `{}` is required ({})", spec.name, spec.description)
+                })?,
             };
             Ok(Setting {
                 name: spec.name.clone(),
@@ -104,7 +107,11 @@ mod tests {
     fn defaults_fill_in_and_integers_widen_to_numbers() {
         let specs = [
             spec("n", SettingType::Number, Some(SettingValue::Number(0.5))),
-            spec("k", SettingType::TextList, Some(SettingValue::TextList(vec![]))),
+            spec(
+                "k",
+                SettingType::TextList,
+                Some(SettingValue::TextList(vec![])),
+            ),
         ];
         let given: toml::Table = toml::from_str("n = 2").unwrap();
         let r = resolve(&specs, &given).unwrap();

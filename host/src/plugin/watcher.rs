@@ -26,19 +26,28 @@ pub type Watch = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
 
 /// Starts watching `dir` and reloads `registry` with the current `config` on
 /// every debounced burst of events.
-pub fn watch(dir: &Path, registry: Arc<Registry>, config: Arc<ArcSwap<Config>>) -> notify::Result<Watch> {
-    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| match result {
-        Ok(events) if !events.is_empty() => {
-            let config = config.load_full();
-            registry.reload(&config);
-        }
-        Ok(_) => {}
-        Err(errors) => {
-            for e in errors {
-                tracing::error!("watching the plugins directory failed: {e}");
-            }
-        }
-    })?;
+pub fn watch(
+    dir: &Path,
+    registry: Arc<Registry>,
+    config: Arc<ArcSwap<Config>>,
+) -> notify::Result<Watch> {
+    let mut debouncer =
+        new_debouncer(
+            DEBOUNCE,
+            None,
+            move |result: DebounceEventResult| match result {
+                Ok(events) if !events.is_empty() => {
+                    let config = config.load_full();
+                    registry.reload(&config);
+                }
+                Ok(_) => {}
+                Err(errors) => {
+                    for e in errors {
+                        tracing::error!("watching the plugins directory failed: {e}");
+                    }
+                }
+            },
+        )?;
     debouncer.watch(dir, RecursiveMode::NonRecursive)?;
     Ok(debouncer)
 }

@@ -24,13 +24,23 @@ pub trait Trigger {
 
 /// Runs every enabled built-in trigger; each returns exactly one vote
 /// (abstain when it has nothing to say) so the decision shows what was checked.
-pub fn evaluate(config: &TriggersConfig, conversation: &Conversation, signals: &Signals) -> Vec<Vote> {
+pub fn evaluate(
+    config: &TriggersConfig,
+    conversation: &Conversation,
+    signals: &Signals,
+) -> Vec<Vote> {
     let mut triggers: Vec<(Box<dyn Trigger>, f64)> = Vec::new();
     if config.confidence.enabled {
-        triggers.push((Box::new(Confidence(config.confidence.clone())), config.confidence.weight));
+        triggers.push((
+            Box::new(Confidence(config.confidence.clone())),
+            config.confidence.weight,
+        ));
     }
     if config.sentiment.enabled {
-        triggers.push((Box::new(Sentiment(config.sentiment.clone())), config.sentiment.weight));
+        triggers.push((
+            Box::new(Sentiment(config.sentiment.clone())),
+            config.sentiment.weight,
+        ));
     }
     triggers
         .iter()
