@@ -18,8 +18,9 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// Builds every example plugin for wasm32-wasip2 (once per test binary) and
-/// returns the directory holding the `.wasm` files. A separate target
+/// Builds every example plugin and every test fixture plugin (in
+/// `tests/plugins/`) for wasm32-wasip2, once per test binary, and returns the
+/// directory holding the `.wasm` files. A separate target
 /// directory keeps this nested build from waiting on the outer cargo's lock.
 pub fn example_plugins_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -30,8 +31,14 @@ pub fn example_plugins_dir() -> &'static Path {
             .unwrap_or_else(|| root.join("target"))
             .join("test-plugins");
         let out = target.join("out");
+        let crates = ["example-plugins", "tests/plugins"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("Cargo.toml").exists());
         let status = Command::new(root.join("scripts/build-plugins"))
             .arg(&out)
+            .args(crates)
             .env("CARGO_TARGET_DIR", &target)
             .status()
             .expect("run scripts/build-plugins");
@@ -40,7 +47,7 @@ pub fn example_plugins_dir() -> &'static Path {
     })
 }
 
-/// The built `.wasm` of example plugin `name` (e.g. `vip-accounts`).
+/// The built `.wasm` of example or fixture plugin `name` (e.g. `vip-accounts`).
 pub fn example_plugin(name: &str) -> PathBuf {
     let p = example_plugins_dir().join(format!("{name}.wasm"));
     assert!(p.exists(), "no example plugin {name}");
