@@ -265,14 +265,20 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads and validates a config file. A relative `plugins_dir` is taken
-    /// relative to the file's directory, so the service can start from anywhere.
+    /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        let mut config = Config::parse(&text).map_err(|e| match e {
+        Config::parse_file(path, &text)
+    }
+
+    /// Parses and validates the text of config file `path`. A relative
+    /// `plugins_dir` is taken relative to the file's directory, so the
+    /// service can be started from anywhere.
+    pub fn parse_file(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut config = Config::parse(text).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: path.to_owned(),
                 message,

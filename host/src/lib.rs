@@ -5,7 +5,8 @@
 //! [`input`] (request JSON, validated) → [`signals`] (sentiment, confidence,
 //! elapsed time) → [`triggers`] (built-in votes) → [`plugin`] (Wasm rule
 //! votes) → [`merge`] → [`decision`]. [`api`] serves it over HTTP, [`config`]
-//! holds the operator's settings, and [`server`] wires everything together.
+//! and [`live_config`] hold the operator's settings, [`watch`] hot-reloads
+//! plugins and configuration, and [`server`] wires everything together.
 
 #![forbid(unsafe_code)]
 
@@ -14,9 +15,11 @@ pub mod config;
 pub mod decide;
 pub mod decision;
 pub mod input;
+pub mod live_config;
 pub mod merge;
 pub mod plugin;
 pub mod server;
 pub mod signals;
 pub mod triggers;
 pub mod vote;
+pub mod watch;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use escalator::config::Config;
+use escalator::live_config::{LiveConfig, Overrides};
 use escalator::server::{Service, bind};
 use tracing_subscriber::EnvFilter;
 
@@ -58,25 +59,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             plugins,
         } => {
-            let mut cfg = match &config {
-                Some(path) => Config::load(path)?,
-                None => Config::default(),
+            let overrides = Overrides {
+                listen,
+                plugins_dir: plugins,
             };
-            if let Some(listen) = listen {
-                cfg.listen = listen;
-            }
-            if let Some(plugins) = plugins {
-                cfg.plugins_dir = plugins;
-            }
-            serve(cfg)
+            let live = match &config {
+                Some(path) => LiveConfig::from_file(path, overrides)?,
+                None => {
+                    let mut cfg = Config::default();
+                    cfg.listen = overrides.listen.unwrap_or(cfg.listen);
+                    cfg.plugins_dir = overrides.plugins_dir.unwrap_or(cfg.plugins_dir);
+                    LiveConfig::fixed(cfg)
+                }
+            };
+            serve(live)
         }
     }
 }
 
-fn serve(config: Config) -> anyhow::Result<()> {
+fn serve(config: LiveConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let addr = config.listen;
+        let addr = config.get().listen;
         let service = Service::start(config)?;
         let (listener, local) = bind(addr).await?;
         tracing::info!("escalator listening on http://{local}");

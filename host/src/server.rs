@@ -6,18 +6,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::config::Config;
-use crate::plugin::{Registry, Runtime, watch};
+use crate::live_config::LiveConfig;
+use crate::plugin::{Registry, Runtime};
+use crate::watch::{self, Watch};
 
 /// State shared by every request.
 #[derive(Clone)]
 pub struct AppState {
     /// The live configuration.
-    pub config: Arc<ArcSwap<Config>>,
+    pub config: Arc<LiveConfig>,
     /// The plugin sets.
     pub registry: Arc<Registry>,
     /// Bounds concurrent decisions to what the cores can run.
@@ -28,39 +28,35 @@ pub struct AppState {
 pub struct Service {
     /// The state handed to the router.
     pub state: AppState,
-    _watch: Option<crate::plugin::Watch>,
+    _watch: Watch,
 }
 
 impl Service {
     /// Loads every plugin in the configured directory and starts watching it.
     /// A plugin that fails to load is reported in its status; it never stops
     /// the service.
-    pub fn start(config: Config) -> anyhow::Result<Service> {
+    pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::signals::warm_up();
-        let runtime =
-            Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+        let runtime = Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
         let registry = Arc::new(Registry::new(runtime));
-        if !config.plugins_dir.exists() {
-            std::fs::create_dir_all(&config.plugins_dir).with_context(|| {
-                format!(
-                    "cannot create plugins directory {}",
-                    config.plugins_dir.display()
-                )
-            })?;
-            tracing::info!(dir = %config.plugins_dir.display(), "created the plugins directory");
+        let current = config.get();
+        let dir = &current.plugins_dir;
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create plugins directory {}", dir.display()))?;
+            tracing::info!(dir = %dir.display(), "created the plugins directory");
         }
-        let summary = registry.reload(&config);
+        let summary = registry.reload(&current, std::time::Instant::now());
         tracing::info!(
-            dir = %config.plugins_dir.display(),
+            dir = %dir.display(),
             generation = summary.generation,
             active = registry.current().active.len(),
             failed = ?summary.failed,
             "plugins loaded"
         );
-        let dir = config.plugins_dir.clone();
-        let config = Arc::new(ArcSwap::from_pointee(config));
-        let watch = watch(&dir, registry.clone(), config.clone())
-            .with_context(|| format!("cannot watch plugins directory {}", dir.display()))?;
+        let config = Arc::new(config);
+        let watch = watch::start(config.clone(), registry.clone())
+            .with_context(|| format!("cannot watch {}", dir.display()))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Service {
             state: AppState {
@@ -68,7 +64,7 @@ impl Service {
                 registry,
                 permits: Arc::new(Semaphore::new(cores * 2)),
             },
-            _watch: Some(watch),
+            _watch: watch,
         })
     }
 

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use escalator::config::Config;
+use escalator::live_config::LiveConfig;
 use escalator::server::{Service, bind};
 use serde_json::{Value, json};
 
@@ -88,7 +89,7 @@ impl TestServer {
         let mut config = Config::parse(config_toml).expect("test config parses");
         config.plugins_dir = dir.path().to_owned();
         config.listen = "127.0.0.1:0".parse().unwrap();
-        let service = tokio::task::block_in_place(|| Service::start(config.clone())).unwrap();
+        let service = tokio::task::block_in_place(|| Service::start(LiveConfig::fixed(config.clone()))).unwrap();
         let (listener, addr) = bind(config.listen).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(service.serve(listener, async {

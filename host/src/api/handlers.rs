@@ -65,7 +65,7 @@ pub async fn decide(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let config = state.config.load_full();
+    let config = state.config.get();
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
     let decision = tokio::task::spawn_blocking(move || {
@@ -90,8 +90,21 @@ pub async fn plugins(State(state): State<AppState>) -> Json<Value> {
     let set = state.registry.current();
     Json(json!({
         "generation": set.generation,
-        "plugins_dir": state.config.load().plugins_dir,
+        "plugins_dir": state.config.get().plugins_dir,
         "plugins": set.status,
+    }))
+}
+
+/// `GET /v1/config`: the configuration in force and the latest refused edit.
+pub async fn config(State(state): State<AppState>) -> Json<Value> {
+    let status = state.config.status();
+    Json(json!({
+        "source": status.source,
+        "sha256": status.sha256,
+        "loaded_at": status.loaded_at,
+        "version": status.version,
+        "last_error": status.last_error,
+        "config": *state.config.get(),
     }))
 }
 

@@ -2,6 +2,7 @@
 //!
 //! - `POST /v1/decide`: a conversation in, a decision out.
 //! - `GET /v1/plugins`: the plugin set and each plugin's status.
+//! - `GET /v1/config`: the configuration in force and the latest refused edit.
 //! - `GET /healthz`: liveness, with the serving generation.
 
 mod error;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/decide", post(handlers::decide))
         .route("/v1/plugins", get(handlers::plugins))
+        .route("/v1/config", get(handlers::config))
         .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)
         // The decide handler reads the body itself, with the 1 MiB limit, so

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use wasmtime::component::Component;
+
 use super::bindings::{RulePre, types as wit};
 use super::convert::{from_wit_vote, to_wit_input};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
@@ -78,6 +80,8 @@ pub struct LoadedPlugin {
     pub config: PluginConfig,
     /// The limits applied to each call.
     pub limits: Limits,
+    /// The settings the plugin declares.
+    pub specs: Vec<wit::SettingSpec>,
     /// The resolved settings, handed to every call.
     pub settings: Vec<wit::Setting>,
     /// When it went live.
@@ -125,50 +129,54 @@ static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
     .expect("the smoke conversation is valid")
 });
 
+/// The compile step of the gate: checks that the bytes are a component (not
+/// a core module, not something else) and compiles them.
+pub fn compile(runtime: &Runtime, bytes: &[u8]) -> Result<Component, String> {
+    let header = bytes.get(..8);
+    if header == Some(&CORE_MODULE_HEADER[..]) {
+        return Err("this is a core WebAssembly module, not a component; build the plugin with \
+             `cargo build --target wasm32-wasip2` (or another component toolchain)"
+            .into());
+    }
+    if header != Some(&COMPONENT_HEADER[..]) {
+        return Err(format!(
+            "not a WebAssembly component ({} bytes, does not start with the component header)",
+            bytes.len()
+        ));
+    }
+    runtime.compile(bytes).map_err(|e| describe_error(&e))
+}
+
+/// Whether a compile failure looks like a file caught while still being
+/// written: too short for a header, or cut off in the middle of a section.
+pub fn looks_incomplete(bytes: &[u8], compile_error: &str) -> bool {
+    bytes.len() < COMPONENT_HEADER.len()
+        || (bytes.starts_with(&COMPONENT_HEADER) && compile_error.contains("unexpected end"))
+}
+
 impl LoadedPlugin {
-    /// Runs the load gate: compile → link → instantiate → `describe` →
-    /// settings check → `validate-settings` → one evaluation of the smoke
-    /// conversation. Any failure names its step.
+    /// Runs the rest of the load gate on a compiled component: link →
+    /// instantiate → `describe` → settings check → `validate-settings` → one
+    /// evaluation of the smoke conversation. Any failure names its step.
+    #[allow(clippy::too_many_arguments)]
     pub fn load(
         runtime: &Runtime,
         name: &str,
         file: &Path,
-        bytes: &[u8],
+        sha256: &str,
+        component: &Component,
         config: &PluginConfig,
         limits: &Limits,
     ) -> Result<LoadedPlugin, LoadFailure> {
-        let sha256 = sha256_hex(bytes);
         let fail = |step, message: String| LoadFailure {
             step,
             message,
-            sha256: sha256.clone(),
+            sha256: sha256.to_owned(),
             at: Utc::now(),
         };
-
-        let header = bytes.get(..8);
-        if header == Some(&CORE_MODULE_HEADER[..]) {
-            return Err(fail(
-                LoadStep::Compile,
-                "this is a core WebAssembly module, not a component; build the plugin with \
-                 `cargo build --target wasm32-wasip2` (or another component toolchain)"
-                    .into(),
-            ));
-        }
-        if header != Some(&COMPONENT_HEADER[..]) {
-            return Err(fail(
-                LoadStep::Compile,
-                format!(
-                    "not a WebAssembly component ({} bytes, does not start with the component header)",
-                    bytes.len()
-                ),
-            ));
-        }
-        let component = runtime
-            .compile(bytes)
-            .map_err(|e| fail(LoadStep::Compile, describe_error(&e)))?;
         let instance_pre = runtime
             .linker()
-            .instantiate_pre(&component)
+            .instantiate_pre(component)
             .map_err(|e| fail(LoadStep::Link, describe_error(&e)))?;
         let pre = RulePre::new(instance_pre).map_err(|e| {
             fail(
@@ -203,7 +211,7 @@ impl LoadedPlugin {
         let plugin = LoadedPlugin {
             name: plugin_name,
             file: file.to_owned(),
-            sha256: sha256.clone(),
+            sha256: sha256.to_owned(),
             info: PluginInfo {
                 name: info.name,
                 version: info.version,
@@ -211,6 +219,7 @@ impl LoadedPlugin {
             },
             config: config.clone(),
             limits: *limits,
+            specs: info.settings,
             settings: resolved,
             loaded_at: Utc::now(),
             pre,

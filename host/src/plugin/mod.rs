@@ -1,5 +1,6 @@
 //! Rule plugins: WebAssembly components loaded from a directory, run in a
-//! fresh sandboxed instance per decision, and hot-reloaded when files change.
+//! fresh sandboxed instance per decision, and swapped as a whole set when
+//! files change.
 
 pub mod bindings;
 mod convert;
@@ -7,10 +8,10 @@ mod loader;
 mod registry;
 mod sandbox;
 mod settings;
-mod watcher;
 
 pub use convert::to_wit_input;
-pub use loader::{LoadFailure, LoadStep, LoadedPlugin};
-pub use registry::{LoadState, PluginSet, PluginStatus, Registry, ReloadSummary};
+pub use loader::{LoadFailure, LoadStep, LoadedPlugin, sha256_hex};
+pub use registry::{
+    Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary, SETTLE_GRACE,
+};
 pub use sandbox::Runtime;
-pub use watcher::{Watch, watch};

@@ -1,0 +1,101 @@
+//! Hot reload: watches the plugins directory and the config file's directory,
+//! and reloads on change.
+//!
+//! Directories are watched, not files: editors save by writing a temporary
+//! file and renaming it over the old one, and Kubernetes ConfigMap volumes
+//! swap a `..data` symlink, neither of which a per-file watch sees. Events are
+//! debounced so a burst (a save, a copy landing in several writes) becomes one
+//! reload, and every reload rescans everything, so the kind of event never
+//! matters. Reloads run on their own thread, off the request path.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+use crate::live_config::{ConfigReload, LiveConfig};
+use crate::plugin::Registry;
+
+/// How long the watched directories must be quiet before a reload starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// A running watch; dropping it stops watching and ends the reload thread.
+pub struct Watch {
+    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+}
+
+/// Starts watching and reloading.
+pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result<Watch> {
+    let (tx, rx) = channel::<Instant>();
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| match result {
+        Ok(events) => {
+            if let Some(first) = events.iter().map(|e| e.time).min() {
+                let _ = tx.send(first);
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                tracing::error!("file watch error: {e}");
+            }
+        }
+    })?;
+
+    let plugins_dir = config.get().plugins_dir.clone();
+    debouncer.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
+    let config_dir: Option<PathBuf> = config
+        .source()
+        .map(|p| p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_owned());
+    if let Some(dir) = &config_dir
+        && !same_dir(dir, &plugins_dir)
+    {
+        debouncer.watch(dir, RecursiveMode::NonRecursive)?;
+    }
+
+    std::thread::Builder::new()
+        .name("escalator-reload".into())
+        .spawn(move || reload_loop(rx, config, registry))?;
+    Ok(Watch { _debouncer: debouncer })
+}
+
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Waits for events (or for a retry of a half-written file) and reloads the
+/// configuration, then the plugins under the configuration now in force.
+fn reload_loop(rx: Receiver<Instant>, config: Arc<LiveConfig>, registry: Arc<Registry>) {
+    let mut retry: Option<Instant> = None;
+    loop {
+        let since = match retry {
+            Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                Ok(t) => t,
+                Err(RecvTimeoutError::Timeout) => at,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match rx.recv() {
+                Ok(t) => t,
+                Err(_) => return,
+            },
+        };
+        // Drain what queued up meanwhile: one reload covers it all.
+        let since = rx.try_iter().fold(since, Instant::min);
+        retry = None;
+
+        if let ConfigReload::Applied = config.reload(|candidate| registry.check_settings(candidate)) {
+            tracing::info!(
+                event_to_live_ms = since.elapsed().as_secs_f64() * 1000.0,
+                "new configuration live"
+            );
+        }
+        let summary = registry.reload(&config.get(), since);
+        if let Some(after) = summary.retry_after {
+            retry = Some(Instant::now() + after);
+        }
+    }
+}
