@@ -147,3 +147,92 @@ async fn a_broken_replacement_keeps_the_last_good_version_serving() {
     assert_eq!(v["reason"], "cancellation");
     assert_eq!(v["sha256"], good_sha);
 }
+
+/// Installs flip-a as `rule`, replaces it with `candidate`, and checks that
+/// flip-a keeps serving while the candidate's failure is shown at `step`.
+async fn bad_candidate_keeps_old_version(config: &str, candidate: Vec<u8>, step: &str) {
+    let server = TestServer::start(config, &[]).await;
+    let good = example_plugin("flip-a");
+    let good_sha = sha256_file(&good);
+    replace_atomically(&good, &server.plugin_path("rule"));
+    server
+        .wait_plugin("rule", |s| s.is_some_and(|s| s["status"] == "active"))
+        .await;
+
+    let tmp = server.plugins.path().join(".candidate");
+    std::fs::write(&tmp, &candidate).unwrap();
+    std::fs::rename(&tmp, server.plugin_path("rule")).unwrap();
+    let status = server
+        .wait_plugin("rule", |s| s.is_some_and(|s| !s["error"].is_null()))
+        .await
+        .unwrap();
+
+    assert_eq!(status["status"], "active", "{status}");
+    assert_eq!(status["sha256"], good_sha.as_str());
+    assert_eq!(status["version"], "a");
+    assert_eq!(status["error"]["step"], step, "{status}");
+    assert!(!status["error"]["message"].as_str().unwrap().is_empty());
+    assert!(status["error"]["at"].is_string());
+    let candidate_sha = escalator::plugin::sha256_hex(&candidate);
+    assert_eq!(status["error"]["sha256"], candidate_sha.as_str());
+    assert_eq!(status["last_attempt"]["outcome"], "failed");
+    assert_eq!(status["last_attempt"]["sha256"], candidate_sha.as_str());
+
+    let d = server.decide(&probe()).await;
+    let v = vote(&d, "plugin:rule");
+    assert_eq!(v["reason"], "variant_a");
+    assert_eq!(v["sha256"], good_sha.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_candidate_keeps_the_old_version() {
+    let bytes = std::fs::read(example_plugin("flip-b")).unwrap();
+    bad_candidate_keeps_old_version("", bytes[..bytes.len() * 2 / 3].to_vec(), "compile").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_wasm_candidate_keeps_the_old_version() {
+    bad_candidate_keeps_old_version("", b"#!/bin/sh\necho not a plugin\n".to_vec(), "compile").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_candidate_with_the_wrong_interface_keeps_the_old_version() {
+    let bytes = std::fs::read(example_plugin("wrong-world")).unwrap();
+    bad_candidate_keeps_old_version("", bytes, "link").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_candidate_refusing_the_configured_settings_keeps_the_old_version() {
+    // flip-a accepts a negative level; the strict variant refuses it.
+    let bytes = std::fs::read(example_plugin("flip-strict")).unwrap();
+    bad_candidate_keeps_old_version("[plugins.rule]\nsettings = { level = -1 }\n", bytes, "validate").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_candidate_trapping_on_the_smoke_conversation_keeps_the_old_version() {
+    let bytes = std::fs::read(example_plugin("smoke-trap")).unwrap();
+    bad_candidate_keeps_old_version("", bytes, "smoke").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_status_shows_the_serving_version_and_the_last_attempt() {
+    let server = TestServer::start("", &[]).await;
+    replace_atomically(&example_plugin("flip-a"), &server.plugin_path("rule"));
+    let a = server
+        .wait_plugin("rule", |s| s.is_some_and(|s| s["version"] == "a"))
+        .await
+        .unwrap();
+    assert_eq!(a["last_attempt"]["outcome"], "loaded");
+    assert_eq!(a["generation"], server.generation().await);
+    let loaded_a = a["loaded_at"].as_str().unwrap().to_owned();
+
+    replace_atomically(&example_plugin("flip-b"), &server.plugin_path("rule"));
+    let b = server
+        .wait_plugin("rule", |s| s.is_some_and(|s| s["version"] == "b"))
+        .await
+        .unwrap();
+    assert_eq!(b["sha256"], sha256_file(&example_plugin("flip-b")).as_str());
+    assert!(b["loaded_at"].as_str().unwrap() > loaded_a.as_str());
+    assert!(b["generation"].as_u64().unwrap() > a["generation"].as_u64().unwrap());
+    assert!(b["error"].is_null());
+}

@@ -1,13 +1,15 @@
 //! Shared helpers for the integration tests: build the example plugins from
 //! source, start the real server on an ephemeral loopback port, talk HTTP.
 
+pub mod save;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use escalator::config::Config;
-use escalator::live_config::LiveConfig;
+use escalator::live_config::{LiveConfig, Overrides};
 use escalator::server::{Service, bind};
 use serde_json::{Value, json};
 
@@ -68,6 +70,8 @@ pub struct TestServer {
     pub base: String,
     /// The plugins directory it watches.
     pub plugins: tempfile::TempDir,
+    /// The directory of the watched config file, when there is one.
+    pub config_dir: Option<tempfile::TempDir>,
     /// The HTTP client.
     pub client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -88,9 +92,31 @@ impl TestServer {
     pub async fn start_in(config_toml: &str, dir: tempfile::TempDir) -> TestServer {
         let mut config = Config::parse(config_toml).expect("test config parses");
         config.plugins_dir = dir.path().to_owned();
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        let service = tokio::task::block_in_place(|| Service::start(LiveConfig::fixed(config.clone()))).unwrap();
-        let (listener, addr) = bind(config.listen).await.unwrap();
+        TestServer::launch(LiveConfig::fixed(config), dir, None).await
+    }
+
+    /// Starts a server whose configuration comes from a watched file,
+    /// `config.toml` in its own directory, with `config_toml` as its first
+    /// content and the named plugins installed.
+    pub async fn start_with_config_file(config_toml: &str, plugins: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        for p in plugins {
+            std::fs::copy(example_plugin(p), dir.path().join(format!("{p}.wasm"))).unwrap();
+        }
+        let config_dir = tempfile::tempdir().unwrap();
+        let path = config_dir.path().join("config.toml");
+        std::fs::write(&path, config_toml).unwrap();
+        let overrides = Overrides {
+            listen: None,
+            plugins_dir: Some(dir.path().to_owned()),
+        };
+        let live = LiveConfig::from_file(&path, overrides).expect("test config file loads");
+        TestServer::launch(live, dir, Some(config_dir)).await
+    }
+
+    async fn launch(live: LiveConfig, dir: tempfile::TempDir, config_dir: Option<tempfile::TempDir>) -> TestServer {
+        let service = tokio::task::block_in_place(|| Service::start(live)).unwrap();
+        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(service.serve(listener, async {
             let _ = rx.await;
@@ -98,6 +124,7 @@ impl TestServer {
         TestServer {
             base: format!("http://{addr}"),
             plugins: dir,
+            config_dir,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
         }
@@ -165,6 +192,30 @@ impl TestServer {
             }
             assert!(Instant::now() < deadline, "generation stayed at {g}");
             tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The path of the watched config file.
+    pub fn config_path(&self) -> PathBuf {
+        self.config_dir.as_ref().expect("started with a config file").path().join("config.toml")
+    }
+
+    /// The body of `GET /v1/config`.
+    pub async fn config(&self) -> Value {
+        self.get("/v1/config").await.1
+    }
+
+    /// Polls until `check` holds for the status of plugin `name` (or its
+    /// absence), and returns that status.
+    pub async fn wait_plugin(&self, name: &str, check: impl Fn(Option<&Value>) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = self.plugin_status(name).await;
+            if check(status.as_ref()) {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "plugin {name} never reached the expected state: {status:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
