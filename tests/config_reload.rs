@@ -21,21 +21,31 @@ async fn wait_config(server: &TestServer, check: impl Fn(&Value) -> bool) -> Val
         if check(&c) {
             return c;
         }
-        assert!(Instant::now() < deadline, "config never reached the expected state: {c}");
+        assert!(
+            Instant::now() < deadline,
+            "config never reached the expected state: {c}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 fn low_confidence() -> Value {
-    conversation(&[("customer", "How do I export invoices?", None), ("ai", "Maybe settings?", Some(0.5))])
+    conversation(&[
+        ("customer", "How do I export invoices?", None),
+        ("ai", "Maybe settings?", Some(0.5)),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_threshold_edit_applies_to_the_next_decision() {
-    let server = TestServer::start_with_config_file("[triggers.confidence]\nthreshold = 0.55\n", &[]).await;
+    let server =
+        TestServer::start_with_config_file("[triggers.confidence]\nthreshold = 0.55\n", &[]).await;
     let before = server.config().await;
     assert_eq!(before["version"], 1);
-    assert_eq!(before["config"]["triggers"]["confidence"]["threshold"], 0.55);
+    assert_eq!(
+        before["config"]["triggers"]["confidence"]["threshold"],
+        0.55
+    );
     assert_eq!(server.decide(&low_confidence()).await["action"], "escalate");
 
     save(&server, "[triggers.confidence]\nthreshold = 0.4\n");
@@ -49,13 +59,26 @@ async fn a_threshold_edit_applies_to_the_next_decision() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn broken_edits_are_refused_and_change_nothing() {
-    let server = TestServer::start_with_config_file("[triggers.confidence]\nthreshold = 0.55\n", &["vip-accounts"]).await;
+    let server = TestServer::start_with_config_file(
+        "[triggers.confidence]\nthreshold = 0.55\n",
+        &["vip-accounts"],
+    )
+    .await;
     let sha = server.config().await["sha256"].clone();
     let broken = [
         ("[triggers.confidence\nthreshold = 0.1\n", "config file"),
-        ("[triggers.confidence]\nthreshold = 1.7\n", "triggers.confidence.threshold"),
-        ("[triggers.confidence]\nthreshold = 0.1\n[plugins.vip-accounts]\nsettings = { top_m = 3 }\n", "top_m"),
-        ("[triggers.confidence]\nthreshold = 0.1\n[plugins.vip-accounts]\nsettings = { top_n = \"ten\" }\n", "top_n"),
+        (
+            "[triggers.confidence]\nthreshold = 1.7\n",
+            "triggers.confidence.threshold",
+        ),
+        (
+            "[triggers.confidence]\nthreshold = 0.1\n[plugins.vip-accounts]\nsettings = { top_m = 3 }\n",
+            "top_m",
+        ),
+        (
+            "[triggers.confidence]\nthreshold = 0.1\n[plugins.vip-accounts]\nsettings = { top_n = \"ten\" }\n",
+            "top_n",
+        ),
     ];
     for (text, named) in broken {
         save(&server, text);
@@ -82,14 +105,23 @@ async fn plugin_settings_and_weights_reload_with_the_config() {
     let g = server.generation().await;
     let mut c = conversation(&[("customer", "Hello", None)]);
     c["customer"] = json!({ "account_rank": 50 });
-    assert_eq!(vote(&server.decide(&c).await, "plugin:vip-accounts")["verdict"], "escalate");
+    assert_eq!(
+        vote(&server.decide(&c).await, "plugin:vip-accounts")["verdict"],
+        "escalate"
+    );
 
-    save(&server, "[plugins.vip-accounts]\nweight = 2.0\nsettings = { top_n = 10 }\n");
+    save(
+        &server,
+        "[plugins.vip-accounts]\nweight = 2.0\nsettings = { top_n = 10 }\n",
+    );
     server.wait_generation_after(g).await;
     let status = server.plugin_status("vip-accounts").await.unwrap();
     assert_eq!(status["settings"]["top_n"], 10);
     assert_eq!(status["weight"], 2.0);
-    assert_eq!(vote(&server.decide(&c).await, "plugin:vip-accounts")["verdict"], "abstain");
+    assert_eq!(
+        vote(&server.decide(&c).await, "plugin:vip-accounts")["verdict"],
+        "abstain"
+    );
     c["customer"] = json!({ "account_rank": 5 });
     let v = server.decide(&c).await;
     assert_eq!(vote(&v, "plugin:vip-accounts")["weight"], 2.0);

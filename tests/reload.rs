@@ -192,7 +192,8 @@ async fn a_truncated_candidate_keeps_the_old_version() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_non_wasm_candidate_keeps_the_old_version() {
-    bad_candidate_keeps_old_version("", b"#!/bin/sh\necho not a plugin\n".to_vec(), "compile").await;
+    bad_candidate_keeps_old_version("", b"#!/bin/sh\necho not a plugin\n".to_vec(), "compile")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,7 +206,12 @@ async fn a_candidate_with_the_wrong_interface_keeps_the_old_version() {
 async fn a_candidate_refusing_the_configured_settings_keeps_the_old_version() {
     // flip-a accepts a negative level; the strict variant refuses it.
     let bytes = std::fs::read(example_plugin("flip-strict")).unwrap();
-    bad_candidate_keeps_old_version("[plugins.rule]\nsettings = { level = -1 }\n", bytes, "validate").await;
+    bad_candidate_keeps_old_version(
+        "[plugins.rule]\nsettings = { level = -1 }\n",
+        bytes,
+        "validate",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -113,7 +113,10 @@ impl LiveConfig {
 
     /// A snapshot of the status.
     pub fn status(&self) -> ConfigStatus {
-        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Re-reads the file. `check` gets the candidate before it goes live
@@ -130,11 +133,17 @@ impl LiveConfig {
             // A ConfigMap swap or an editor's rename can leave a moment with
             // no file; the next event reads it again.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ConfigReload::Unchanged,
-            Err(e) => return refuse(&mut status, format!("cannot read {}: {e}", path.display()), String::new()),
+            Err(e) => {
+                return refuse(
+                    &mut status,
+                    format!("cannot read {}: {e}", path.display()),
+                    String::new(),
+                );
+            }
         };
         let sha = sha256_hex(&bytes);
-        let already_seen =
-            status.sha256.as_deref() == Some(&sha) || status.last_error.as_ref().is_some_and(|e| e.sha256 == sha);
+        let already_seen = status.sha256.as_deref() == Some(&sha)
+            || status.last_error.as_ref().is_some_and(|e| e.sha256 == sha);
         if already_seen {
             return ConfigReload::Unchanged;
         }
@@ -151,7 +160,10 @@ impl LiveConfig {
             ("plugins_dir", config.plugins_dir != running.plugins_dir),
         ] {
             if changed {
-                tracing::warn!(key, "this setting takes effect at the next restart; keeping the running value");
+                tracing::warn!(
+                    key,
+                    "this setting takes effect at the next restart; keeping the running value"
+                );
             }
         }
         config.listen = running.listen;

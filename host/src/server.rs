@@ -37,7 +37,8 @@ impl Service {
     /// the service.
     pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::signals::warm_up();
-        let runtime = Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+        let runtime =
+            Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
         let registry = Arc::new(Registry::new(runtime));
         let current = config.get();
         let dir = &current.plugins_dir;
@@ -55,7 +56,7 @@ impl Service {
             "plugins loaded"
         );
         let config = Arc::new(config);
-        let watch = watch::start(config.clone(), registry.clone())
+        let watch = watch::start(config.clone(), registry.clone(), summary.retry_after)
             .with_context(|| format!("cannot watch {}", dir.display()))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Service {

@@ -27,27 +27,40 @@ pub struct Watch {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
-/// Starts watching and reloading.
-pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result<Watch> {
+/// Starts watching and reloading. `retry_after` schedules a first rescan, for
+/// files that looked half-written when the service started.
+pub fn start(
+    config: Arc<LiveConfig>,
+    registry: Arc<Registry>,
+    retry_after: Option<Duration>,
+) -> notify::Result<Watch> {
     let (tx, rx) = channel::<Instant>();
-    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| match result {
-        Ok(events) => {
-            if let Some(first) = events.iter().map(|e| e.time).min() {
-                let _ = tx.send(first);
-            }
-        }
-        Err(errors) => {
-            for e in errors {
-                tracing::error!("file watch error: {e}");
-            }
-        }
-    })?;
+    let mut debouncer =
+        new_debouncer(
+            DEBOUNCE,
+            None,
+            move |result: DebounceEventResult| match result {
+                Ok(events) => {
+                    if let Some(first) = events.iter().map(|e| e.time).min() {
+                        let _ = tx.send(first);
+                    }
+                }
+                Err(errors) => {
+                    for e in errors {
+                        tracing::error!("file watch error: {e}");
+                    }
+                }
+            },
+        )?;
 
     let plugins_dir = config.get().plugins_dir.clone();
     debouncer.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
-    let config_dir: Option<PathBuf> = config
-        .source()
-        .map(|p| p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_owned());
+    let config_dir: Option<PathBuf> = config.source().map(|p| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .to_owned()
+    });
     if let Some(dir) = &config_dir
         && !same_dir(dir, &plugins_dir)
     {
@@ -56,8 +69,17 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
 
     std::thread::Builder::new()
         .name("escalator-reload".into())
-        .spawn(move || reload_loop(rx, config, registry))?;
-    Ok(Watch { _debouncer: debouncer })
+        .spawn(move || {
+            reload_loop(
+                rx,
+                config,
+                registry,
+                retry_after.map(|d| Instant::now() + d),
+            )
+        })?;
+    Ok(Watch {
+        _debouncer: debouncer,
+    })
 }
 
 fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
@@ -69,8 +91,12 @@ fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 /// Waits for events (or for a retry of a half-written file) and reloads the
 /// configuration, then the plugins under the configuration now in force.
-fn reload_loop(rx: Receiver<Instant>, config: Arc<LiveConfig>, registry: Arc<Registry>) {
-    let mut retry: Option<Instant> = None;
+fn reload_loop(
+    rx: Receiver<Instant>,
+    config: Arc<LiveConfig>,
+    registry: Arc<Registry>,
+    mut retry: Option<Instant>,
+) {
     loop {
         let since = match retry {
             Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
@@ -87,7 +113,8 @@ fn reload_loop(rx: Receiver<Instant>, config: Arc<LiveConfig>, registry: Arc<Reg
         let since = rx.try_iter().fold(since, Instant::min);
         retry = None;
 
-        if let ConfigReload::Applied = config.reload(|candidate| registry.check_settings(candidate)) {
+        if let ConfigReload::Applied = config.reload(|candidate| registry.check_settings(candidate))
+        {
             tracing::info!(
                 event_to_live_ms = since.elapsed().as_secs_f64() * 1000.0,
                 "new configuration live"

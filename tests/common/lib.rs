@@ -114,7 +114,11 @@ impl TestServer {
         TestServer::launch(live, dir, Some(config_dir)).await
     }
 
-    async fn launch(live: LiveConfig, dir: tempfile::TempDir, config_dir: Option<tempfile::TempDir>) -> TestServer {
+    async fn launch(
+        live: LiveConfig,
+        dir: tempfile::TempDir,
+        config_dir: Option<tempfile::TempDir>,
+    ) -> TestServer {
         let service = tokio::task::block_in_place(|| Service::start(live)).unwrap();
         let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -197,7 +201,11 @@ impl TestServer {
 
     /// The path of the watched config file.
     pub fn config_path(&self) -> PathBuf {
-        self.config_dir.as_ref().expect("started with a config file").path().join("config.toml")
+        self.config_dir
+            .as_ref()
+            .expect("started with a config file")
+            .path()
+            .join("config.toml")
     }
 
     /// The body of `GET /v1/config`.
@@ -207,14 +215,21 @@ impl TestServer {
 
     /// Polls until `check` holds for the status of plugin `name` (or its
     /// absence), and returns that status.
-    pub async fn wait_plugin(&self, name: &str, check: impl Fn(Option<&Value>) -> bool) -> Option<Value> {
+    pub async fn wait_plugin(
+        &self,
+        name: &str,
+        check: impl Fn(Option<&Value>) -> bool,
+    ) -> Option<Value> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let status = self.plugin_status(name).await;
             if check(status.as_ref()) {
                 return status;
             }
-            assert!(Instant::now() < deadline, "plugin {name} never reached the expected state: {status:?}");
+            assert!(
+                Instant::now() < deadline,
+                "plugin {name} never reached the expected state: {status:?}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

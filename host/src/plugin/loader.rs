@@ -134,9 +134,11 @@ static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
 pub fn compile(runtime: &Runtime, bytes: &[u8]) -> Result<Component, String> {
     let header = bytes.get(..8);
     if header == Some(&CORE_MODULE_HEADER[..]) {
-        return Err("this is a core WebAssembly module, not a component; build the plugin with \
+        return Err(
+            "this is a core WebAssembly module, not a component; build the plugin with \
              `cargo build --target wasm32-wasip2` (or another component toolchain)"
-            .into());
+                .into(),
+        );
     }
     if header != Some(&COMPONENT_HEADER[..]) {
         return Err(format!(
@@ -148,10 +150,14 @@ pub fn compile(runtime: &Runtime, bytes: &[u8]) -> Result<Component, String> {
 }
 
 /// Whether a compile failure looks like a file caught while still being
-/// written: too short for a header, or cut off in the middle of a section.
+/// written: too short for a header, or a component cut off in the middle of
+/// a section (the parser then reports an unexpected end, or a section that
+/// reaches past the end of the file).
 pub fn looks_incomplete(bytes: &[u8], compile_error: &str) -> bool {
     bytes.len() < COMPONENT_HEADER.len()
-        || (bytes.starts_with(&COMPONENT_HEADER) && compile_error.contains("unexpected end"))
+        || (bytes.starts_with(&COMPONENT_HEADER)
+            && (compile_error.contains("unexpected end")
+                || compile_error.contains("out of bounds")))
 }
 
 impl LoadedPlugin {

@@ -12,6 +12,7 @@ mod settings;
 pub use convert::to_wit_input;
 pub use loader::{LoadFailure, LoadStep, LoadedPlugin, sha256_hex};
 pub use registry::{
-    Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary, SETTLE_GRACE,
+    Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary,
+    SETTLE_GRACE,
 };
 pub use sandbox::Runtime;

@@ -114,7 +114,12 @@ pub struct PluginStatus {
 }
 
 impl PluginStatus {
-    fn active(p: &LoadedPlugin, generation: u64, last_attempt: Option<Attempt>, error: Option<LoadFailure>) -> Self {
+    fn active(
+        p: &LoadedPlugin,
+        generation: u64,
+        last_attempt: Option<Attempt>,
+        error: Option<LoadFailure>,
+    ) -> Self {
         PluginStatus {
             name: p.name.to_string(),
             file: p.file.clone(),
@@ -217,7 +222,11 @@ impl CompiledCache {
     fn insert(&mut self, sha: String, component: Component) {
         self.clock += 1;
         if self.entries.len() >= COMPILED_CACHE_ENTRIES
-            && let Some(oldest) = self.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone())
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
         {
             self.entries.remove(&oldest);
         }
@@ -248,7 +257,10 @@ pub struct Registry {
 /// What happened to one candidate file.
 enum Verdict {
     /// Keep serving this plugin; `fresh` when it is a new version.
-    Live { plugin: Arc<LoadedPlugin>, fresh: bool },
+    Live {
+        plugin: Arc<LoadedPlugin>,
+        fresh: bool,
+    },
     /// The candidate failed the gate.
     Failed(LoadFailure),
     /// The file looks half-written; leave everything as it was for now.
@@ -308,7 +320,9 @@ impl Registry {
                 };
             }
         };
-        state.arriving.retain(|name, _| candidates.iter().any(|c| &c.name == name));
+        state
+            .arriving
+            .retain(|name, _| candidates.iter().any(|c| &c.name == name));
 
         let mut next = PluginSet {
             generation,
@@ -328,23 +342,46 @@ impl Registry {
                 ));
                 continue;
             }
-            let verdict = self.judge(&mut state, &previous, c, old, &plugin_config, &config.limits);
+            let verdict = self.judge(
+                &mut state,
+                &previous,
+                c,
+                old,
+                &plugin_config,
+                &config.limits,
+            );
             let live_since = || old_status.and_then(|s| s.generation).unwrap_or(generation);
             let last_attempt = || old_status.and_then(|s| s.last_attempt.clone());
             match verdict {
-                Verdict::Live { plugin, fresh: true } => {
+                Verdict::Live {
+                    plugin,
+                    fresh: true,
+                } => {
                     summary.loaded.push(c.name.clone());
                     let attempt = Attempt {
                         at: plugin.loaded_at,
                         sha256: plugin.sha256.clone(),
                         outcome: AttemptOutcome::Loaded,
                     };
-                    next.status.push(PluginStatus::active(&plugin, generation, Some(attempt), None));
+                    next.status.push(PluginStatus::active(
+                        &plugin,
+                        generation,
+                        Some(attempt),
+                        None,
+                    ));
                     next.active.push(plugin);
                 }
-                Verdict::Live { plugin, fresh: false } => {
+                Verdict::Live {
+                    plugin,
+                    fresh: false,
+                } => {
                     let error = old_status.and_then(|s| s.error.clone());
-                    next.status.push(PluginStatus::active(&plugin, live_since(), last_attempt(), error));
+                    next.status.push(PluginStatus::active(
+                        &plugin,
+                        live_since(),
+                        last_attempt(),
+                        error,
+                    ));
                     next.active.push(plugin);
                 }
                 Verdict::Failed(failure) => {
@@ -353,7 +390,10 @@ impl Registry {
                         sha256: failure.sha256.clone(),
                         outcome: AttemptOutcome::Failed,
                     };
-                    let fresh = previous.rejected.get(&c.name).is_none_or(|r| r.failure != failure);
+                    let fresh = previous
+                        .rejected
+                        .get(&c.name)
+                        .is_none_or(|r| r.failure != failure);
                     if fresh {
                         summary.failed.push(c.name.clone());
                     }
@@ -367,11 +407,21 @@ impl Registry {
                     );
                     match old {
                         Some(p) => {
-                            next.status.push(PluginStatus::active(p, live_since(), Some(attempt), Some(failure)));
+                            next.status.push(PluginStatus::active(
+                                p,
+                                live_since(),
+                                Some(attempt),
+                                Some(failure),
+                            ));
                             next.active.push(p.clone());
                         }
                         None => {
-                            let mut s = PluginStatus::inactive(&c.name, &c.path, LoadState::Failed, plugin_config.weight);
+                            let mut s = PluginStatus::inactive(
+                                &c.name,
+                                &c.path,
+                                LoadState::Failed,
+                                plugin_config.weight,
+                            );
                             s.sha256 = Some(failure.sha256.clone());
                             s.last_attempt = Some(attempt);
                             s.error = Some(failure);
@@ -401,7 +451,11 @@ impl Registry {
             .collect();
 
         let same_active = previous.active.len() == next.active.len()
-            && previous.active.iter().zip(&next.active).all(|(a, b)| Arc::ptr_eq(a, b));
+            && previous
+                .active
+                .iter()
+                .zip(&next.active)
+                .all(|(a, b)| Arc::ptr_eq(a, b));
         // Generations and failures of unchanged files are carried over, so an
         // unchanged directory compares equal and does not bump the generation.
         if same_active && previous.status == next.status {
@@ -421,7 +475,14 @@ impl Registry {
             "plugin set swapped"
         );
         for name in &summary.failed {
-            if let Some(e) = self.current.load().status.iter().find(|s| &s.name == name).and_then(|s| s.error.as_ref()) {
+            if let Some(e) = self
+                .current
+                .load()
+                .status
+                .iter()
+                .find(|s| &s.name == name)
+                .and_then(|s| s.error.as_ref())
+            {
                 tracing::warn!(plugin = %name, step = ?e.step, sha256 = %e.sha256, "plugin candidate rejected: {}", e.message);
             }
         }
@@ -454,7 +515,9 @@ impl Registry {
         };
         let sha = sha256_hex(&bytes);
         // Unchanged file and configuration: keep the live plugin.
-        if let Some(p) = old.filter(|p| p.sha256 == sha && p.config == *plugin_config && p.limits == *limits) {
+        if let Some(p) =
+            old.filter(|p| p.sha256 == sha && p.config == *plugin_config && p.limits == *limits)
+        {
             state.arriving.remove(&c.name);
             return Verdict::Live {
                 plugin: p.clone(),
@@ -463,11 +526,9 @@ impl Registry {
         }
         // The same broken file under the same configuration: keep the
         // recorded failure rather than recompiling it on every event.
-        if let Some(r) = previous
-            .rejected
-            .get(&c.name)
-            .filter(|r| r.failure.sha256 == sha && r.config == *plugin_config && r.limits == *limits)
-        {
+        if let Some(r) = previous.rejected.get(&c.name).filter(|r| {
+            r.failure.sha256 == sha && r.config == *plugin_config && r.limits == *limits
+        }) {
             return Verdict::Failed(r.failure.clone());
         }
 
@@ -480,10 +541,14 @@ impl Registry {
                 }
                 Err(message) => {
                     if looks_incomplete(&bytes, &message) {
-                        let arriving = state.arriving.entry(c.name.clone()).or_insert_with(|| Arriving {
-                            sha256: sha.clone(),
-                            since: Instant::now(),
-                        });
+                        let arriving =
+                            state
+                                .arriving
+                                .entry(c.name.clone())
+                                .or_insert_with(|| Arriving {
+                                    sha256: sha.clone(),
+                                    since: Instant::now(),
+                                });
                         if arriving.sha256 != sha {
                             arriving.sha256 = sha.clone();
                             arriving.since = Instant::now();
@@ -504,7 +569,15 @@ impl Registry {
             },
         };
         state.arriving.remove(&c.name);
-        match LoadedPlugin::load(&self.runtime, &c.name, &c.path, &sha, &component, plugin_config, limits) {
+        match LoadedPlugin::load(
+            &self.runtime,
+            &c.name,
+            &c.path,
+            &sha,
+            &component,
+            plugin_config,
+            limits,
+        ) {
             Ok(p) => Verdict::Live {
                 plugin: Arc::new(p),
                 fresh: true,
