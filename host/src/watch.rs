@@ -20,7 +20,7 @@ use crate::live_config::{ConfigReload, LiveConfig};
 use crate::plugin::Registry;
 
 /// How long the watched directories must be quiet before a reload starts.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// A running watch; dropping it stops watching and ends the reload thread.
 pub struct Watch {
