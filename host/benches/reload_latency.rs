@@ -51,7 +51,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-fn measure(registry: &Registry, dir: &Path, rounds: usize, mut content: impl FnMut(usize) -> Vec<u8>) -> Vec<f64> {
+fn measure(
+    registry: &Registry,
+    dir: &Path,
+    rounds: usize,
+    mut content: impl FnMut(usize) -> Vec<u8>,
+) -> Vec<f64> {
     let path = dir.join("rule.wasm");
     let tmp = dir.join(".rule.wasm.tmp");
     let mut samples = Vec::with_capacity(rounds);
@@ -62,7 +67,10 @@ fn measure(registry: &Registry, dir: &Path, rounds: usize, mut content: impl FnM
         let start = Instant::now();
         std::fs::rename(&tmp, &path).unwrap();
         while registry.current().generation == before {
-            assert!(start.elapsed() < Duration::from_secs(30), "reload never happened");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "reload never happened"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
         samples.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -91,7 +99,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(40);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned();
     let fixtures = build_fixtures(&root);
     let versions = [
         std::fs::read(fixtures.join("flip-a.wasm")).unwrap(),
@@ -111,7 +122,12 @@ fn main() {
     println!("reload latency, file rename to new generation live ({rounds} rounds each)");
     let cached = measure(&registry, dir.path(), rounds, |i| versions[i % 2].clone());
     report("known version (cached)", &cached);
-    let fresh = measure(&registry, dir.path(), rounds, |i| with_custom_section(&versions[i % 2], i as u64 + 1));
+    let fresh = measure(&registry, dir.path(), rounds, |i| {
+        with_custom_section(&versions[i % 2], i as u64 + 1)
+    });
     report("new version (compiles)", &fresh);
-    println!("(the watcher debounces events for {} ms)", escalator::watch::DEBOUNCE.as_millis());
+    println!(
+        "(the watcher debounces events for {} ms)",
+        escalator::watch::DEBOUNCE.as_millis()
+    );
 }

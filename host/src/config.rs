@@ -55,7 +55,17 @@ struct RawConfig {
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
+    breaker: RawBreaker,
+    #[serde(default)]
     plugins: BTreeMap<String, RawPlugin>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreaker {
+    failures: Option<u32>,
+    backoff_ms: Option<u64>,
+    max_backoff_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +109,7 @@ struct RawLimits {
     deadline_ms: Option<u64>,
     memory_mib: Option<u64>,
     output_kib: Option<u64>,
+    vote_kib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,6 +117,9 @@ struct RawLimits {
 struct RawPlugin {
     enabled: Option<bool>,
     weight: Option<f64>,
+    on_failure: Option<FailurePolicy>,
+    #[serde(default)]
+    limits: RawLimits,
     #[serde(default)]
     settings: toml::Table,
 }
@@ -121,8 +135,11 @@ pub struct Config {
     pub merge: MergeConfig,
     /// The built-in triggers.
     pub triggers: TriggersConfig,
-    /// Sandbox limits applied to every plugin call.
+    /// Sandbox limits applied to every plugin call, unless a plugin's own
+    /// section overrides them.
     pub limits: Limits,
+    /// When a failing plugin is quarantined.
+    pub breaker: BreakerConfig,
     /// Per-plugin configuration, keyed by the plugin's file name without `.wasm`.
     pub plugins: BTreeMap<String, PluginConfig>,
 }
@@ -215,8 +232,12 @@ pub struct Limits {
     pub deadline_ms: u64,
     /// Linear memory cap per instance, in MiB.
     pub memory_mib: u64,
-    /// Cap on what a plugin may print per call, in KiB.
+    /// Cap on what a plugin may print or log per call, in KiB; the rest is
+    /// dropped.
     pub output_kib: u64,
+    /// Cap on the size of a vote (reason, detail, queue and skills), in KiB;
+    /// a larger vote is refused as `bad_output`.
+    pub vote_kib: u64,
 }
 
 impl Default for Limits {
@@ -226,6 +247,78 @@ impl Default for Limits {
             deadline_ms: 200,
             memory_mib: 64,
             output_kib: 64,
+            vote_kib: 16,
+        }
+    }
+}
+
+impl Limits {
+    /// These limits with the values set in `raw` replacing them.
+    fn overlaid(&self, raw: &RawLimits) -> Limits {
+        Limits {
+            fuel: raw.fuel.unwrap_or(self.fuel),
+            deadline_ms: raw.deadline_ms.unwrap_or(self.deadline_ms),
+            memory_mib: raw.memory_mib.unwrap_or(self.memory_mib),
+            output_kib: raw.output_kib.unwrap_or(self.output_kib),
+            vote_kib: raw.vote_kib.unwrap_or(self.vote_kib),
+        }
+    }
+
+    fn check(&self, prefix: &str) -> Result<(), ConfigError> {
+        if self.fuel == 0 {
+            return Err(invalid(&format!("{prefix}.fuel"), "must be more than 0"));
+        }
+        if !(1..=60_000).contains(&self.deadline_ms) {
+            return Err(invalid(
+                &format!("{prefix}.deadline_ms"),
+                "must be 1 to 60000",
+            ));
+        }
+        if !(1..=4096).contains(&self.memory_mib) {
+            return Err(invalid(
+                &format!("{prefix}.memory_mib"),
+                "must be 1 to 4096",
+            ));
+        }
+        if !(1..=1024).contains(&self.vote_kib) {
+            return Err(invalid(&format!("{prefix}.vote_kib"), "must be 1 to 1024"));
+        }
+        Ok(())
+    }
+}
+
+/// What a plugin failure (trap, exhausted budget, error, bad output, or
+/// quarantine) counts as in the merge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailurePolicy {
+    /// The plugin has no say (fail open).
+    #[default]
+    Abstain,
+    /// A hard escalation: a human takes over (fail closed).
+    Escalate,
+    /// A stay vote with the plugin's weight.
+    Stay,
+}
+
+/// The circuit breaker that quarantines a failing plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the breaker (default 5).
+    pub failures: u32,
+    /// The first quarantine, in milliseconds (default 1000); each further
+    /// quarantine in a row doubles it.
+    pub backoff_ms: u64,
+    /// The longest quarantine, in milliseconds (default 60000).
+    pub max_backoff_ms: u64,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failures: 5,
+            backoff_ms: 1_000,
+            max_backoff_ms: 60_000,
         }
     }
 }
@@ -237,6 +330,10 @@ pub struct PluginConfig {
     pub enabled: bool,
     /// Multiplies the weight of the plugin's votes.
     pub weight: f64,
+    /// What a failure of this plugin counts as.
+    pub on_failure: FailurePolicy,
+    /// This plugin's limits: the global ones with its overrides applied.
+    pub limits: Limits,
     /// Settings handed to the plugin, checked against what it declares.
     pub settings: toml::Table,
 }
@@ -246,6 +343,8 @@ impl Default for PluginConfig {
         PluginConfig {
             enabled: true,
             weight: 1.0,
+            on_failure: FailurePolicy::Abstain,
+            limits: Limits::default(),
             settings: toml::Table::new(),
         }
     }
@@ -259,6 +358,7 @@ impl Default for Config {
             merge: MergeConfig::default(),
             triggers: TriggersConfig::default(),
             limits: Limits::default(),
+            breaker: BreakerConfig::default(),
             plugins: BTreeMap::new(),
         }
     }
@@ -361,21 +461,25 @@ impl Config {
             return Err(invalid("triggers.sentiment.streak", "must be 1 or more"));
         }
 
-        let l = raw.limits;
-        let limits = Limits {
-            fuel: l.fuel.unwrap_or(d.limits.fuel),
-            deadline_ms: l.deadline_ms.unwrap_or(d.limits.deadline_ms),
-            memory_mib: l.memory_mib.unwrap_or(d.limits.memory_mib),
-            output_kib: l.output_kib.unwrap_or(d.limits.output_kib),
+        let limits = d.limits.overlaid(&raw.limits);
+        limits.check("limits")?;
+
+        let breaker = BreakerConfig {
+            failures: raw.breaker.failures.unwrap_or(d.breaker.failures),
+            backoff_ms: raw.breaker.backoff_ms.unwrap_or(d.breaker.backoff_ms),
+            max_backoff_ms: raw
+                .breaker
+                .max_backoff_ms
+                .unwrap_or(d.breaker.max_backoff_ms),
         };
-        if limits.fuel == 0 {
-            return Err(invalid("limits.fuel", "must be more than 0"));
+        if breaker.failures < 1 {
+            return Err(invalid("breaker.failures", "must be 1 or more"));
         }
-        if !(1..=60_000).contains(&limits.deadline_ms) {
-            return Err(invalid("limits.deadline_ms", "must be 1 to 60000"));
-        }
-        if !(1..=4096).contains(&limits.memory_mib) {
-            return Err(invalid("limits.memory_mib", "must be 1 to 4096"));
+        if breaker.backoff_ms < 1 || breaker.max_backoff_ms < breaker.backoff_ms {
+            return Err(invalid(
+                "breaker.max_backoff_ms",
+                "backoff_ms must be at least 1 and max_backoff_ms at least backoff_ms",
+            ));
         }
 
         let mut plugins = BTreeMap::new();
@@ -383,9 +487,12 @@ impl Config {
             let config = PluginConfig {
                 enabled: p.enabled.unwrap_or(true),
                 weight: p.weight.unwrap_or(1.0),
+                on_failure: p.on_failure.unwrap_or_default(),
+                limits: limits.overlaid(&p.limits),
                 settings: p.settings,
             };
             weight(&format!("plugins.{name}.weight"), config.weight)?;
+            config.limits.check(&format!("plugins.{name}.limits"))?;
             plugins.insert(name, config);
         }
 
@@ -398,13 +505,21 @@ impl Config {
                 sentiment,
             },
             limits,
+            breaker,
             plugins,
         })
     }
 
-    /// The configuration of plugin `name`, or the defaults.
+    /// The configuration of plugin `name`, or the defaults (with the global
+    /// limits).
     pub fn plugin(&self, name: &str) -> PluginConfig {
-        self.plugins.get(name).cloned().unwrap_or_default()
+        self.plugins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| PluginConfig {
+                limits: self.limits,
+                ..PluginConfig::default()
+            })
     }
 }
 
@@ -456,6 +571,20 @@ mod tests {
         assert_eq!(c.triggers.sentiment.negative, -0.3);
         assert_eq!(c.triggers.sentiment.streak, 2);
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn plugin_limits_override_the_global_ones() {
+        let c = Config::parse(
+            "[limits]\nfuel = 10\nmemory_mib = 8\n[plugins.p]\non_failure = \"escalate\"\nlimits = { fuel = 99 }\n",
+        )
+        .unwrap();
+        let p = c.plugin("p");
+        assert_eq!(p.limits.fuel, 99);
+        assert_eq!(p.limits.memory_mib, 8);
+        assert_eq!(p.on_failure, FailurePolicy::Escalate);
+        assert_eq!(c.plugin("other").limits.fuel, 10);
+        assert!(Config::parse("[plugins.p]\non_failure = \"panic\"").is_err());
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn decide(
             plugins
                 .active
                 .iter()
-                .map(|p| p.evaluate(runtime, &mut input)),
+                .map(|p| p.evaluate(runtime, &mut input, &config.breaker)),
         );
     }
     let outcome = merge(&votes, &config.merge);

@@ -1,7 +1,8 @@
 //! The merge: many votes in, one action out.
 //!
 //! The rules, in order:
-//! 1. Abstains (including failed voters) are ignored.
+//! 1. Abstains are ignored (a failed plugin votes what its failure policy
+//!    says, abstain by default).
 //! 2. Any hard escalate wins: the action is `escalate` whatever the score.
 //! 3. Otherwise score = Σ escalate weights − Σ stay weights;
 //!    score ≥ escalate threshold → `escalate`, ≥ offer threshold → `offer`,
@@ -60,7 +61,7 @@ fn stable_sum(mut weights: Vec<f64>) -> f64 {
 
 /// Merges `votes` under `config`.
 pub fn merge(votes: &[Vote], config: &MergeConfig) -> Outcome {
-    let counted = |v: &Vote| v.error.is_none() && v.verdict != Verdict::Abstain;
+    let counted = |v: &Vote| v.verdict != Verdict::Abstain;
     let escalate: Vec<usize> = (0..votes.len())
         .filter(|&i| counted(&votes[i]) && votes[i].verdict == Verdict::Escalate)
         .collect();
@@ -187,15 +188,16 @@ mod tests {
                 Action::Escalate,
             ),
             (
-                "failed vote is ignored",
+                "a failed plugin's policy vote counts",
                 vec![Vote {
                     error: Some(crate::vote::VoteError {
                         kind: "trap",
                         message: String::new(),
                     }),
+                    hard: true,
                     ..vote("a", Escalate, 1.0)
                 }],
-                Action::Stay,
+                Action::Escalate,
             ),
         ];
         for (name, votes, expected) in cases {

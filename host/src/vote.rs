@@ -28,8 +28,8 @@ pub struct Routing {
 /// Why a plugin's vote could not be taken as given.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VoteError {
-    /// The failure class: `trap`, `out_of_fuel`, `deadline`, `plugin_error`,
-    /// `bad_output`.
+    /// The failure class: `trap`, `out_of_fuel`, `deadline`,
+    /// `out_of_memory`, `bad_output`, `plugin_error` or `quarantined`.
     pub kind: &'static str,
     /// What happened.
     pub message: String,
@@ -63,7 +63,11 @@ pub struct Vote {
     pub routing: Option<Routing>,
     /// Time the voter took, in microseconds.
     pub elapsed_us: u64,
-    /// Set when the voter failed; the vote is then an abstain.
+    /// Wasm fuel the plugin burned (about one unit per instruction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel_used: Option<u64>,
+    /// Set when the voter failed; the verdict is then the plugin's failure
+    /// policy (abstain by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<VoteError>,
 }
@@ -83,6 +87,7 @@ impl Vote {
             priority: None,
             routing: None,
             elapsed_us: 0,
+            fuel_used: None,
             error: None,
         }
     }

@@ -85,14 +85,27 @@ pub async fn decide(
     Ok(Json(decision))
 }
 
-/// `GET /v1/plugins`.
-pub async fn plugins(State(state): State<AppState>) -> Json<Value> {
+/// `GET /v1/plugins`: the set's status, with each active plugin's live
+/// health (breaker, failure counts), limits and failure policy.
+pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let set = state.registry.current();
-    Json(json!({
+    let mut plugins = Vec::with_capacity(set.status.len());
+    for status in &set.status {
+        let mut entry = serde_json::to_value(status).map_err(ApiError::internal)?;
+        if let Some(p) = set.active.iter().find(|p| *p.name == *status.name) {
+            entry["health"] =
+                serde_json::to_value(p.breaker.health()).map_err(ApiError::internal)?;
+            entry["limits"] = serde_json::to_value(p.limits).map_err(ApiError::internal)?;
+            entry["on_failure"] =
+                serde_json::to_value(p.config.on_failure).map_err(ApiError::internal)?;
+        }
+        plugins.push(entry);
+    }
+    Ok(Json(json!({
         "generation": set.generation,
         "plugins_dir": state.config.get().plugins_dir,
-        "plugins": set.status,
-    }))
+        "plugins": plugins,
+    })))
 }
 
 /// `GET /v1/config`: the configuration in force and the latest refused edit.

@@ -68,17 +68,16 @@ pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Inpu
     }
 }
 
-/// Longest reason code accepted from a plugin.
+/// Longest reason code accepted from a plugin: it is a machine-readable tag.
 const MAX_REASON: usize = 64;
-/// Longest detail accepted from a plugin.
-const MAX_DETAIL: usize = 2048;
 /// Most routing skills accepted from a plugin.
 const MAX_SKILLS: usize = 32;
 
 /// Checks a plugin's vote and turns it into a host vote (source and timing
 /// are filled in by the caller). A vote that breaks the output rules is
 /// refused whole rather than trimmed, so a plugin bug is seen, not hidden.
-pub fn from_wit_vote(v: wit::Vote) -> Result<Vote, String> {
+/// `max_bytes` caps the total size of its strings.
+pub fn from_wit_vote(v: wit::Vote, max_bytes: usize) -> Result<Vote, String> {
     if !v.weight.is_finite() || v.weight < 0.0 {
         return Err(format!(
             "weight must be a finite number >= 0, got {}",
@@ -91,10 +90,13 @@ pub fn from_wit_vote(v: wit::Vote) -> Result<Vote, String> {
             v.reason.len()
         ));
     }
-    if v.detail.len() > MAX_DETAIL {
+    let routing_bytes = v.routing.as_ref().map_or(0, |r| {
+        r.queue.as_ref().map_or(0, String::len) + r.skills.iter().map(String::len).sum::<usize>()
+    });
+    let size = v.reason.len() + v.detail.len() + routing_bytes;
+    if size > max_bytes {
         return Err(format!(
-            "detail is {} bytes; the limit is {MAX_DETAIL}",
-            v.detail.len()
+            "the vote is {size} bytes; the limit is {max_bytes}"
         ));
     }
     if let Some(p) = v.priority

@@ -12,13 +12,14 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use super::bindings::{RulePre, types as wit};
+use super::breaker::{Admission, Breaker};
 use super::convert::{from_wit_vote, to_wit_input};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
 use super::settings;
-use crate::config::{Limits, PluginConfig};
+use crate::config::{BreakerConfig, FailurePolicy, Limits, PluginConfig};
 use crate::input::Conversation;
 use crate::signals::Signals;
-use crate::vote::Vote;
+use crate::vote::{Verdict, Vote};
 
 /// The step of loading at which a plugin failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,6 +87,8 @@ pub struct LoadedPlugin {
     pub settings: Vec<wit::Setting>,
     /// When it went live.
     pub loaded_at: DateTime<Utc>,
+    /// Quarantines this version when it keeps failing.
+    pub breaker: Breaker,
     pre: RulePre<PluginState>,
 }
 
@@ -228,12 +231,13 @@ impl LoadedPlugin {
             specs: info.settings,
             settings: resolved,
             loaded_at: Utc::now(),
+            breaker: Breaker::default(),
             pre,
         };
 
         let smoke = &*SMOKE;
         let mut input = to_wit_input(smoke, &Signals::compute(smoke));
-        let vote = plugin.evaluate(runtime, &mut input);
+        let vote = plugin.call(runtime, &mut input);
         if let Some(e) = vote.error {
             return Err(fail(LoadStep::Smoke, format!("{}: {}", e.kind, e.message)));
         }
@@ -246,37 +250,48 @@ impl LoadedPlugin {
     }
 
     /// Runs the plugin on one decision in a fresh instance. Never fails: a
-    /// trap, an exhausted budget, an error returned by the plugin or an
-    /// invalid vote becomes an abstain carrying the error.
+    /// trap, an exhausted budget, an error returned by the plugin, an invalid
+    /// vote or a quarantine becomes the vote the plugin's failure policy says
+    /// (abstain by default), carrying the error.
     ///
     /// `input` is shared between the plugins of a decision; only its settings
     /// are replaced for this plugin.
-    pub fn evaluate(&self, runtime: &Runtime, input: &mut wit::Input) -> Vote {
+    pub fn evaluate(
+        &self,
+        runtime: &Runtime,
+        input: &mut wit::Input,
+        breaker: &BreakerConfig,
+    ) -> Vote {
         let start = Instant::now();
-        input.settings.clone_from(&self.settings);
-        let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|rule| rule.call_evaluate(&mut store, input));
-        store.data().flush_output();
-
         let source = self.source();
-        let mut vote = match result {
-            Ok(Ok(v)) => match from_wit_vote(v) {
-                Ok(v) => v,
-                Err(m) => Vote::failed(source.clone(), "bad_output", m),
-            },
-            Ok(Err(m)) => Vote::failed(source.clone(), "plugin_error", m),
-            Err(e) => Vote::failed(source.clone(), classify(&e), describe_error(&e)),
+        let mut vote = match self.breaker.admit() {
+            Admission::Quarantined(until) => Vote::failed(
+                source.clone(),
+                "quarantined",
+                format!(
+                    "skipped: quarantined by its circuit breaker until {}",
+                    until.to_rfc3339()
+                ),
+            ),
+            Admission::Call => {
+                let vote = self.call(runtime, input);
+                match &vote.error {
+                    Some(e) => self.breaker.failed(&self.name, e.kind, breaker),
+                    None => self.breaker.succeeded(&self.name),
+                }
+                vote
+            }
         };
         if let Some(e) = &vote.error {
-            tracing::warn!(
-                plugin = &*self.name,
-                kind = e.kind,
-                "plugin call failed: {}",
-                e.message
-            );
+            if e.kind != "quarantined" {
+                tracing::warn!(
+                    plugin = &*self.name,
+                    kind = e.kind,
+                    "plugin call failed: {}",
+                    e.message
+                );
+            }
+            apply_failure_policy(&mut vote, self.config.on_failure);
         }
         vote.source = source;
         vote.version = Some(self.info.version.clone());
@@ -284,5 +299,57 @@ impl LoadedPlugin {
         vote.weight *= self.config.weight;
         vote.elapsed_us = start.elapsed().as_micros() as u64;
         vote
+    }
+
+    /// One call in a fresh store; the vote's error says how it failed.
+    fn call(&self, runtime: &Runtime, input: &mut wit::Input) -> Vote {
+        input.settings.clone_from(&self.settings);
+        let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|rule| rule.call_evaluate(&mut store, input));
+        store.data().flush_output();
+        let fuel_used = self
+            .limits
+            .fuel
+            .saturating_sub(store.get_fuel().unwrap_or(0));
+        let source = self.source();
+        let max_vote = (self.limits.vote_kib as usize) * 1024;
+        let mut vote = match result {
+            Ok(Ok(v)) => match from_wit_vote(v, max_vote) {
+                Ok(v) => v,
+                Err(m) => Vote::failed(source, "bad_output", m),
+            },
+            Ok(Err(m)) => Vote::failed(source, "plugin_error", m),
+            Err(e) => Vote::failed(
+                source,
+                classify(&e, store.data().memory_denied()),
+                describe_error(&e),
+            ),
+        };
+        vote.fuel_used = Some(fuel_used);
+        vote
+    }
+}
+
+/// Turns a failed vote into what the plugin's failure policy says it counts
+/// as. The error stays on the vote either way.
+fn apply_failure_policy(vote: &mut Vote, policy: FailurePolicy) {
+    let kind = vote.error.as_ref().map_or("failure", |e| e.kind);
+    match policy {
+        FailurePolicy::Abstain => vote.verdict = Verdict::Abstain,
+        FailurePolicy::Escalate => {
+            vote.verdict = Verdict::Escalate;
+            vote.hard = true;
+            vote.reason = "plugin_failed".to_owned();
+            vote.detail =
+                format!("the plugin failed ({kind}) and fails closed: a human takes over");
+        }
+        FailurePolicy::Stay => {
+            vote.verdict = Verdict::Stay;
+            vote.reason = "plugin_failed".to_owned();
+            vote.detail = format!("the plugin failed ({kind}) and fails towards staying");
+        }
     }
 }

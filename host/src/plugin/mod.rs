@@ -3,12 +3,14 @@
 //! files change.
 
 pub mod bindings;
+mod breaker;
 mod convert;
 mod loader;
 mod registry;
 mod sandbox;
 mod settings;
 
+pub use breaker::{BreakerState, Health};
 pub use convert::to_wit_input;
 pub use loader::{LoadFailure, LoadStep, LoadedPlugin, sha256_hex};
 pub use registry::{

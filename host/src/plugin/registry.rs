@@ -348,7 +348,7 @@ impl Registry {
                 c,
                 old,
                 &plugin_config,
-                &config.limits,
+                &plugin_config.limits,
             );
             let live_since = || old_status.and_then(|s| s.generation).unwrap_or(generation);
             let last_attempt = || old_status.and_then(|s| s.last_attempt.clone());
@@ -402,7 +402,7 @@ impl Registry {
                         Rejected {
                             failure: failure.clone(),
                             config: plugin_config.clone(),
-                            limits: config.limits,
+                            limits: plugin_config.limits,
                         },
                     );
                     match old {

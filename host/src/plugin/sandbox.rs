@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config as EngineConfig, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{
+    Config as EngineConfig, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
+};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -86,13 +88,16 @@ impl Runtime {
         let state = PluginState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size((limits.memory_mib as usize) << 20)
-                .instances(64)
-                .tables(64)
-                .memories(16)
-                .table_elements(1_000_000)
-                .build(),
+            limits: Limiter {
+                inner: StoreLimitsBuilder::new()
+                    .memory_size((limits.memory_mib as usize) << 20)
+                    .instances(64)
+                    .tables(64)
+                    .memories(16)
+                    .table_elements(1_000_000)
+                    .build(),
+                memory_denied: false,
+            },
             plugin: plugin.clone(),
             conversation: conversation.to_owned(),
             log_budget: output_cap,
@@ -114,11 +119,53 @@ impl Runtime {
     }
 }
 
+/// Store limits that remember whether they refused a memory growth, so that
+/// the trap a guest raises when its allocator fails can be classified as
+/// out-of-memory rather than as a generic trap.
+struct Limiter {
+    inner: StoreLimits,
+    memory_denied: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        self.memory_denied |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
 /// Per-call state of one plugin instance.
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
     plugin: Arc<str>,
     conversation: String,
     log_budget: usize,
@@ -127,6 +174,11 @@ pub struct PluginState {
 }
 
 impl PluginState {
+    /// True when the plugin asked for more memory than its cap allows.
+    pub fn memory_denied(&self) -> bool {
+        self.limits.memory_denied
+    }
+
     /// Sends what the plugin printed to the host log under its name.
     pub fn flush_output(&self) {
         for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
@@ -184,10 +236,13 @@ impl bindings::escalator::rules::host::Host for PluginState {
 impl bindings::escalator::rules::types::Host for PluginState {}
 
 /// The class of a failed plugin call, as shown in a vote's `error.kind`.
-pub fn classify(error: &wasmtime::Error) -> &'static str {
+/// `memory_denied` tells whether the store refused a memory growth during
+/// the call: a guest whose allocator fails then aborts with a plain trap.
+pub fn classify(error: &wasmtime::Error, memory_denied: bool) -> &'static str {
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => "out_of_fuel",
         Some(Trap::Interrupt) => "deadline",
+        _ if memory_denied => "out_of_memory",
         _ => "trap",
     }
 }
