@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::reasons::Tag;
+
+pub use crate::policy::{
+    AccountConfig, BudgetConfig, ConfidenceConfig, GuardedTopic, HumanRequestConfig, RoutingConfig,
+    SentimentConfig, TierConfig, TopicConfig, TriggersConfig,
+};
+
 /// Where the service listens when neither the file nor the command line says.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The plugins directory when neither the file nor the command line says.
@@ -51,7 +58,11 @@ struct RawConfig {
     #[serde(default)]
     merge: RawMerge,
     #[serde(default)]
-    triggers: RawTriggers,
+    triggers: TriggersConfig,
+    #[serde(default)]
+    tiers: TierConfig,
+    #[serde(default)]
+    routing: RoutingConfig,
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
@@ -77,33 +88,6 @@ struct RawMerge {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTriggers {
-    #[serde(default)]
-    confidence: RawConfidence,
-    #[serde(default)]
-    sentiment: RawSentiment,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfidence {
-    enabled: Option<bool>,
-    weight: Option<f64>,
-    threshold: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSentiment {
-    enabled: Option<bool>,
-    weight: Option<f64>,
-    very_negative: Option<f64>,
-    negative: Option<f64>,
-    streak: Option<u32>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLimits {
     fuel: Option<u64>,
     deadline_ms: Option<u64>,
@@ -121,6 +105,8 @@ struct RawPlugin {
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
+    reason_tags: BTreeMap<String, Tag>,
+    #[serde(default)]
     settings: toml::Table,
 }
 
@@ -135,6 +121,10 @@ pub struct Config {
     pub merge: MergeConfig,
     /// The built-in triggers.
     pub triggers: TriggersConfig,
+    /// How action and score map to a tier.
+    pub tiers: TierConfig,
+    /// Where routing hints come from.
+    pub routing: RoutingConfig,
     /// Sandbox limits applied to every plugin call, unless a plugin's own
     /// section overrides them.
     pub limits: Limits,
@@ -159,64 +149,6 @@ impl Default for MergeConfig {
         MergeConfig {
             escalate_threshold: 1.0,
             offer_threshold: 0.5,
-        }
-    }
-}
-
-/// Settings of the built-in triggers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TriggersConfig {
-    /// The low-confidence trigger.
-    pub confidence: ConfidenceConfig,
-    /// The negative-sentiment trigger.
-    pub sentiment: SentimentConfig,
-}
-
-/// The low-confidence trigger.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ConfidenceConfig {
-    /// Whether the trigger votes at all.
-    pub enabled: bool,
-    /// The weight of its escalate vote.
-    pub weight: f64,
-    /// The latest AI turn's confidence below this escalates (default 0.55).
-    pub threshold: f64,
-}
-
-impl Default for ConfidenceConfig {
-    fn default() -> Self {
-        ConfidenceConfig {
-            enabled: true,
-            weight: 1.0,
-            threshold: 0.55,
-        }
-    }
-}
-
-/// The negative-sentiment trigger.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SentimentConfig {
-    /// Whether the trigger votes at all.
-    pub enabled: bool,
-    /// The weight of its escalate vote.
-    pub weight: f64,
-    /// The latest customer message at or below this VADER compound score
-    /// escalates (default -0.6).
-    pub very_negative: f64,
-    /// A message at or below this counts towards a streak (default -0.3).
-    pub negative: f64,
-    /// This many consecutive negative customer messages escalate (default 2).
-    pub streak: u32,
-}
-
-impl Default for SentimentConfig {
-    fn default() -> Self {
-        SentimentConfig {
-            enabled: true,
-            weight: 1.0,
-            very_negative: -0.6,
-            negative: -0.3,
-            streak: 2,
         }
     }
 }
@@ -334,6 +266,8 @@ pub struct PluginConfig {
     pub on_failure: FailurePolicy,
     /// This plugin's limits: the global ones with its overrides applied.
     pub limits: Limits,
+    /// Escalation tags of the plugin's reason codes, for the learning loop.
+    pub reason_tags: BTreeMap<String, Tag>,
     /// Settings handed to the plugin, checked against what it declares.
     pub settings: toml::Table,
 }
@@ -345,6 +279,7 @@ impl Default for PluginConfig {
             weight: 1.0,
             on_failure: FailurePolicy::Abstain,
             limits: Limits::default(),
+            reason_tags: BTreeMap::new(),
             settings: toml::Table::new(),
         }
     }
@@ -357,6 +292,8 @@ impl Default for Config {
             plugins_dir: PathBuf::from(DEFAULT_PLUGINS_DIR),
             merge: MergeConfig::default(),
             triggers: TriggersConfig::default(),
+            tiers: TierConfig::default(),
+            routing: RoutingConfig::default(),
             limits: Limits::default(),
             breaker: BreakerConfig::default(),
             plugins: BTreeMap::new(),
@@ -426,40 +363,8 @@ impl Config {
             ));
         }
 
-        let c = raw.triggers.confidence;
-        let confidence = ConfidenceConfig {
-            enabled: c.enabled.unwrap_or(true),
-            weight: c.weight.unwrap_or(1.0),
-            threshold: c.threshold.unwrap_or(d.triggers.confidence.threshold),
-        };
-        weight("triggers.confidence.weight", confidence.weight)?;
-        within(
-            "triggers.confidence.threshold",
-            confidence.threshold,
-            0.0,
-            1.0,
-        )?;
-
-        let s = raw.triggers.sentiment;
-        let ds = d.triggers.sentiment;
-        let sentiment = SentimentConfig {
-            enabled: s.enabled.unwrap_or(true),
-            weight: s.weight.unwrap_or(1.0),
-            very_negative: s.very_negative.unwrap_or(ds.very_negative),
-            negative: s.negative.unwrap_or(ds.negative),
-            streak: s.streak.unwrap_or(ds.streak),
-        };
-        weight("triggers.sentiment.weight", sentiment.weight)?;
-        within(
-            "triggers.sentiment.very_negative",
-            sentiment.very_negative,
-            -1.0,
-            1.0,
-        )?;
-        within("triggers.sentiment.negative", sentiment.negative, -1.0, 1.0)?;
-        if sentiment.streak < 1 {
-            return Err(invalid("triggers.sentiment.streak", "must be 1 or more"));
-        }
+        raw.triggers.validate()?;
+        raw.tiers.validate()?;
 
         let limits = d.limits.overlaid(&raw.limits);
         limits.check("limits")?;
@@ -489,6 +394,7 @@ impl Config {
                 weight: p.weight.unwrap_or(1.0),
                 on_failure: p.on_failure.unwrap_or_default(),
                 limits: limits.overlaid(&p.limits),
+                reason_tags: p.reason_tags,
                 settings: p.settings,
             };
             weight(&format!("plugins.{name}.weight"), config.weight)?;
@@ -500,10 +406,9 @@ impl Config {
             listen,
             plugins_dir: raw.plugins_dir.unwrap_or(d.plugins_dir),
             merge,
-            triggers: TriggersConfig {
-                confidence,
-                sentiment,
-            },
+            triggers: raw.triggers,
+            tiers: raw.tiers,
+            routing: raw.routing,
             limits,
             breaker,
             plugins,
@@ -527,17 +432,6 @@ fn invalid(key: &str, message: &str) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_owned(),
         message: message.to_owned(),
-    }
-}
-
-fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(invalid(
-            key,
-            &format!("must be between {lo} and {hi}, got {v}"),
-        ))
     }
 }
 
@@ -567,8 +461,11 @@ mod tests {
         assert_eq!(c.merge.escalate_threshold, 1.0);
         assert_eq!(c.merge.offer_threshold, 0.5);
         assert_eq!(c.triggers.confidence.threshold, 0.55);
-        assert_eq!(c.triggers.sentiment.very_negative, -0.6);
-        assert_eq!(c.triggers.sentiment.negative, -0.3);
+        assert_eq!(c.triggers.sentiment.angry_at, -0.6);
+        assert_eq!(c.triggers.sentiment.frustrated_at, -0.3);
+        assert_eq!(c.triggers.budget.max_customer_turns, 4);
+        assert_eq!(c.triggers.budget.max_seconds, 360);
+        assert_eq!(c.triggers.account.top_n, 100);
         assert_eq!(c.triggers.sentiment.streak, 2);
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
     }

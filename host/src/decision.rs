@@ -1,17 +1,25 @@
 //! The decision returned to the caller.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::merge::{Action, Outcome};
-use crate::vote::{Routing, Vote};
+use crate::context::Handoff;
+use crate::merge::Action;
+use crate::reasons::Tag;
+use crate::route::Route;
+use crate::tier::Tier;
+use crate::triggers::Report;
+use crate::vote::Vote;
 
 /// A reason that carried the decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     /// The voter, `builtin:<name>` or `plugin:<name>`.
     pub source: String,
-    /// The machine-readable reason code.
+    /// The reason code; plugin codes are namespaced as `<plugin>/<code>`.
     pub code: String,
+    /// The escalation tag the code maps to, for the learning loop.
+    pub tag: Tag,
     /// The explanation for humans.
     pub detail: String,
 }
@@ -27,55 +35,30 @@ pub struct Decision {
     pub action: Action,
     /// True when `action` is `escalate`.
     pub escalate: bool,
+    /// `ai_resolved`, `ai_assisted` or `human_led`.
+    pub tier: Tier,
     /// Σ escalate weights − Σ stay weights.
     pub score: f64,
     /// True when a hard escalate decided.
     pub hard: bool,
-    /// The highest priority asked for by an escalate vote, 0-100.
-    pub priority: Option<u8>,
+    /// 0-100; see `tier::priority`.
+    pub priority: u8,
     /// Routing hints for the human who takes over.
-    pub route: Routing,
-    /// The votes that carried the action.
+    pub route: Route,
+    /// The votes that carried the action, heaviest first.
     pub reasons: Vec<Reason>,
+    /// What the human needs to know.
+    pub context: Handoff,
+    /// While the time budget is not spent: when to ask again.
+    pub re_evaluate_at: Option<DateTime<Utc>>,
     /// Every vote, built-ins first, then plugins by name.
     pub votes: Vec<Vote>,
+    /// With `?explain=true`: every built-in trigger with what it observed and
+    /// the thresholds it compared against, fired or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Report>>,
     /// The plugin set generation the decision was made with.
     pub generation: u64,
     /// Time spent deciding, in microseconds.
     pub elapsed_us: u64,
-}
-
-impl Decision {
-    /// Assembles the decision from the votes and their merge.
-    pub fn new(
-        conversation_id: String,
-        votes: Vec<Vote>,
-        outcome: Outcome,
-        generation: u64,
-        elapsed_us: u64,
-    ) -> Decision {
-        let reasons = outcome
-            .carried_by
-            .iter()
-            .map(|&i| Reason {
-                source: votes[i].source.clone(),
-                code: votes[i].reason.clone(),
-                detail: votes[i].detail.clone(),
-            })
-            .collect();
-        Decision {
-            decision_id: uuid::Uuid::now_v7().to_string(),
-            conversation_id,
-            action: outcome.action,
-            escalate: outcome.action == Action::Escalate,
-            score: outcome.score,
-            hard: outcome.hard,
-            priority: outcome.priority,
-            route: outcome.routing,
-            reasons,
-            votes,
-            generation,
-            elapsed_us,
-        }
-    }
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -11,6 +11,13 @@ use crate::decide::decide as run_decision;
 use crate::decision::Decision;
 use crate::input::Conversation;
 use crate::server::AppState;
+
+/// Query parameters of `POST /v1/decide`.
+#[derive(Debug, serde::Deserialize)]
+pub struct DecideQuery {
+    /// `true` adds every built-in trigger's observations to the decision.
+    explain: Option<String>,
+}
 
 fn is_json(headers: &HeaderMap) -> bool {
     headers
@@ -28,9 +35,22 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// `POST /v1/decide`.
 pub async fn decide(
     State(state): State<AppState>,
+    Query(query): Query<DecideQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Decision>, ApiError> {
+    let explain = match query.explain.as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("") => true,
+        Some(other) => {
+            return Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "invalid_query",
+                message: format!("explain must be true or false, got {other:?}"),
+                field: Some("explain".into()),
+            });
+        }
+    };
     if !is_json(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -69,7 +89,7 @@ pub async fn decide(
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
     let decision = tokio::task::spawn_blocking(move || {
-        run_decision(conversation, &config, &plugins, &runtime)
+        run_decision(conversation, &config, &plugins, &runtime, explain)
     })
     .await
     .map_err(ApiError::internal)?;

@@ -1,30 +1,96 @@
-//! Low AI confidence: the latest AI turn that reported a confidence is below
-//! the configured threshold.
+//! The AI is out of its depth: its latest confidence is below the threshold,
+//! several turns in a row were shaky, or its latest turn says it could not
+//! answer (fallback, not understood, tool error).
 
-use super::Trigger;
+use serde_json::json;
+
+use super::{Check, Context, Trigger, escalate};
 use crate::config::ConfidenceConfig;
-use crate::input::Conversation;
-use crate::signals::Signals;
-use crate::vote::{Verdict, Vote};
+use crate::input::Role;
 
-/// The low-confidence trigger.
-pub struct Confidence(pub ConfidenceConfig);
+/// Priority of an AI that could not answer: the customer is stuck now.
+const PRIORITY_COULD_NOT_ANSWER: u8 = 50;
+/// Priority of low confidence: the answer may be wrong.
+const PRIORITY_LOW_CONFIDENCE: u8 = 40;
 
-impl Trigger for Confidence {
+/// The confidence trigger.
+pub struct Confidence<'a>(pub &'a ConfidenceConfig);
+
+impl Trigger for Confidence<'_> {
     fn name(&self) -> &'static str {
         "confidence"
     }
 
-    fn vote(&self, _conversation: &Conversation, signals: &Signals) -> Option<Vote> {
-        let latest = signals.latest_ai_confidence?;
-        (latest < self.0.threshold).then(|| {
-            Vote::new("", Verdict::Escalate).because(
+    fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+
+    fn weight(&self) -> f64 {
+        self.0.weight
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Check {
+        let c = self.0;
+        let ai_turns: Vec<_> = ctx
+            .conversation
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::Ai)
+            .filter_map(|m| m.ai.as_ref())
+            .collect();
+        let latest_outcome = ai_turns.last().and_then(|a| a.outcome.clone());
+        let recent: Vec<f64> = ai_turns
+            .iter()
+            .rev()
+            .map_while(|a| a.confidence)
+            .take(c.streak as usize)
+            .collect();
+        let latest = ctx.signals.latest_ai_confidence;
+        let streak_low = recent.len() == c.streak as usize && recent.iter().all(|x| *x < c.streak_threshold);
+
+        let vote = if let Some(outcome) = latest_outcome
+            .as_deref()
+            .filter(|o| c.could_not_answer.iter().any(|x| x.eq_ignore_ascii_case(o)))
+        {
+            Some(escalate(
+                "ai_could_not_answer",
+                format!("the AI's latest turn ended with outcome '{outcome}'"),
+                PRIORITY_COULD_NOT_ANSWER,
+            ))
+        } else if let Some(l) = latest.filter(|l| *l < c.threshold) {
+            Some(escalate(
                 "low_confidence",
+                format!("the AI's latest confidence {l:.2} is below {:.2}", c.threshold),
+                PRIORITY_LOW_CONFIDENCE,
+            ))
+        } else if streak_low {
+            Some(escalate(
+                "low_confidence_streak",
                 format!(
-                    "the AI's latest confidence {latest:.2} is below {:.2}",
-                    self.0.threshold
+                    "the AI's last {} confidences ({}) are all below {:.2}",
+                    c.streak,
+                    recent.iter().rev().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(", "),
+                    c.streak_threshold
                 ),
-            )
-        })
+                PRIORITY_LOW_CONFIDENCE,
+            ))
+        } else {
+            None
+        };
+        Check {
+            vote,
+            observed: json!({
+                "latest_confidence": latest,
+                "lowest_confidence": ctx.signals.lowest_ai_confidence,
+                "recent_confidences": recent.iter().rev().collect::<Vec<_>>(),
+                "latest_outcome": latest_outcome,
+            }),
+            thresholds: json!({
+                "threshold": c.threshold,
+                "streak": c.streak,
+                "streak_threshold": c.streak_threshold,
+                "could_not_answer": c.could_not_answer,
+            }),
+        }
     }
 }

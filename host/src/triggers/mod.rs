@@ -1,59 +1,130 @@
 //! Built-in triggers. Each is a [`Trigger`] that votes like any plugin, so the
-//! merge explains built-in and plugin reasons the same way.
+//! merge explains built-in and plugin reasons the same way, and reports what
+//! it observed and what it compared it with, for `?explain=true` and for the
+//! human's context package.
 
+mod account;
+mod budget;
 mod confidence;
+mod human_request;
 mod sentiment;
+mod topic;
 
-pub use confidence::Confidence;
-pub use sentiment::Sentiment;
+pub use budget::re_evaluate_at;
 
 use std::time::Instant;
 
+use serde::Serialize;
+use serde_json::Value;
+
 use crate::config::TriggersConfig;
+use crate::emotion::EmotionPoint;
 use crate::input::Conversation;
 use crate::signals::Signals;
-use crate::vote::Vote;
+use crate::vote::{Verdict, Vote};
+
+/// What every trigger may look at.
+pub struct Context<'a> {
+    /// The conversation.
+    pub conversation: &'a Conversation,
+    /// Computed signals.
+    pub signals: &'a Signals,
+    /// The customer's emotional trajectory.
+    pub emotions: &'a [EmotionPoint],
+}
+
+/// A trigger's finding: its vote (if it fires) and what it saw.
+pub struct Check {
+    /// The escalate vote, when the trigger fires.
+    pub vote: Option<Vote>,
+    /// The values observed.
+    pub observed: Value,
+    /// The thresholds they were compared with.
+    pub thresholds: Value,
+}
 
 /// A built-in rule.
 pub trait Trigger {
     /// The name shown as `builtin:<name>` in votes.
     fn name(&self) -> &'static str;
-    /// Votes on the conversation; `None` is an abstain.
-    fn vote(&self, conversation: &Conversation, signals: &Signals) -> Option<Vote>;
+    /// Whether the operator enabled it.
+    fn enabled(&self) -> bool;
+    /// The operator's weight for its votes.
+    fn weight(&self) -> f64;
+    /// Looks at the conversation.
+    fn check(&self, ctx: &Context<'_>) -> Check;
 }
 
-/// Runs every enabled built-in trigger; each returns exactly one vote
-/// (abstain when it has nothing to say) so the decision shows what was checked.
-pub fn evaluate(
-    config: &TriggersConfig,
-    conversation: &Conversation,
-    signals: &Signals,
-) -> Vec<Vote> {
-    let mut triggers: Vec<(Box<dyn Trigger>, f64)> = Vec::new();
-    if config.confidence.enabled {
-        triggers.push((
-            Box::new(Confidence(config.confidence.clone())),
-            config.confidence.weight,
-        ));
+/// One trigger's report, as shown by `?explain=true`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The trigger.
+    pub trigger: &'static str,
+    /// Whether it is enabled (a disabled trigger is not evaluated).
+    pub enabled: bool,
+    /// Whether it voted to escalate.
+    pub fired: bool,
+    /// The reason code it fired with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The values observed.
+    pub observed: Value,
+    /// The thresholds they were compared with.
+    pub thresholds: Value,
+}
+
+fn all(config: &TriggersConfig) -> Vec<Box<dyn Trigger + '_>> {
+    vec![
+        Box::new(confidence::Confidence(&config.confidence)),
+        Box::new(sentiment::Sentiment(&config.sentiment)),
+        Box::new(topic::Topic(&config.topic)),
+        Box::new(account::Account(&config.account)),
+        Box::new(budget::Budget(&config.budget)),
+        Box::new(human_request::HumanRequest(&config.human_request)),
+    ]
+}
+
+/// Runs every enabled trigger. Each enabled trigger casts exactly one vote
+/// (abstain when it has nothing to say), so the decision shows what was
+/// checked; every trigger, enabled or not, gets a report.
+pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<Report>) {
+    let mut votes = Vec::new();
+    let mut reports = Vec::new();
+    for t in all(config) {
+        if !t.enabled() {
+            reports.push(Report {
+                trigger: t.name(),
+                enabled: false,
+                fired: false,
+                reason: None,
+                observed: Value::Null,
+                thresholds: Value::Null,
+            });
+            continue;
+        }
+        let start = Instant::now();
+        let check = t.check(ctx);
+        let mut vote = check.vote.unwrap_or_else(|| Vote::new("", Verdict::Abstain));
+        vote.source = format!("builtin:{}", t.name());
+        vote.weight *= t.weight();
+        vote.elapsed_us = start.elapsed().as_micros() as u64;
+        let fired = vote.verdict == Verdict::Escalate;
+        reports.push(Report {
+            trigger: t.name(),
+            enabled: true,
+            fired,
+            reason: fired.then(|| vote.reason.clone()),
+            observed: check.observed,
+            thresholds: check.thresholds,
+        });
+        votes.push(vote);
     }
-    if config.sentiment.enabled {
-        triggers.push((
-            Box::new(Sentiment(config.sentiment.clone())),
-            config.sentiment.weight,
-        ));
-    }
-    triggers
-        .iter()
-        .map(|(t, weight)| {
-            let start = Instant::now();
-            let source = format!("builtin:{}", t.name());
-            let mut vote = t
-                .vote(conversation, signals)
-                .unwrap_or_else(|| Vote::new("", crate::vote::Verdict::Abstain));
-            vote.source = source;
-            vote.weight *= weight;
-            vote.elapsed_us = start.elapsed().as_micros() as u64;
-            vote
-        })
-        .collect()
+    (votes, reports)
+}
+
+/// An escalate vote with a reason, a detail and a priority.
+fn escalate(reason: &str, detail: String, priority: u8) -> Vote {
+    let mut v = Vote::new("", Verdict::Escalate).because(reason, detail);
+    v.priority = Some(priority);
+    v
 }

@@ -1,59 +1,83 @@
-//! Negative customer sentiment: a very negative latest message, or a streak of
-//! negative messages. Either asks for a senior de-escalation agent, because an
-//! upset customer handed to the next free agent tends to get more upset.
+//! An upset customer: the latest message is angry, or several messages in a
+//! row are frustrated or worse. Either asks for a senior de-escalation agent,
+//! because an upset customer handed to the next free agent tends to get more
+//! upset.
 
-use super::Trigger;
+use serde_json::json;
+
+use super::{Check, Context, Trigger, escalate};
 use crate::config::SentimentConfig;
-use crate::input::Conversation;
-use crate::signals::Signals;
-use crate::vote::{Routing, Verdict, Vote};
+use crate::emotion::Emotion;
+use crate::vote::Routing;
 
-/// Priority asked for by a sentiment escalation: above routine work, below
-/// hard policy escalations such as security incidents.
-const PRIORITY: u8 = 70;
+/// Priority of an angry customer: above routine work, below policy
+/// escalations such as security incidents.
+const PRIORITY_ANGRY: u8 = 70;
+/// Priority of a frustration streak.
+const PRIORITY_STREAK: u8 = 60;
 
-/// The negative-sentiment trigger.
-pub struct Sentiment(pub SentimentConfig);
+/// The sentiment trigger.
+pub struct Sentiment<'a>(pub &'a SentimentConfig);
 
-impl Trigger for Sentiment {
+impl Trigger for Sentiment<'_> {
     fn name(&self) -> &'static str {
         "sentiment"
     }
 
-    fn vote(&self, _conversation: &Conversation, signals: &Signals) -> Option<Vote> {
-        let scores: Vec<f64> = signals.customer_sentiment().collect();
-        let latest = *scores.last()?;
-        let streak = scores
+    fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+
+    fn weight(&self) -> f64 {
+        self.0.weight
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Check {
+        let c = self.0;
+        let latest = ctx.emotions.last();
+        let streak = ctx
+            .emotions
             .iter()
             .rev()
-            .take_while(|s| **s <= self.0.negative)
+            .take_while(|p| p.label >= Emotion::Frustrated)
             .count();
-        let (reason, detail) = if latest <= self.0.very_negative {
-            (
+        let vote = match latest {
+            Some(p) if p.label == Emotion::Angry => Some(escalate(
                 "negative_sentiment",
                 format!(
-                    "the customer's latest message scores {latest:.2}, at or below {:.2}",
-                    self.0.very_negative
+                    "the customer's latest message reads as angry (VADER {:.2}{}{})",
+                    p.score,
+                    if p.cues.is_empty() { "" } else { "; " },
+                    p.cues.join(", ")
                 ),
-            )
-        } else if streak >= self.0.streak as usize {
-            (
-                "negative_sentiment_streak",
-                format!(
-                    "the customer's last {streak} messages all score at or below {:.2}",
-                    self.0.negative
-                ),
-            )
-        } else {
-            return None;
-        };
-        let mut vote = Vote::new("", Verdict::Escalate).because(reason, detail);
-        vote.priority = Some(PRIORITY);
-        vote.routing = Some(Routing {
-            queue: None,
-            skills: vec!["de-escalation".to_owned()],
-            senior: true,
+                PRIORITY_ANGRY,
+            )),
+            Some(_) if streak >= c.streak as usize => Some(escalate(
+                "frustration_streak",
+                format!("the customer's last {streak} messages read as frustrated or angry"),
+                PRIORITY_STREAK,
+            )),
+            _ => None,
+        }
+        .map(|mut v| {
+            v.routing = Some(Routing {
+                queue: None,
+                skills: vec!["de-escalation".to_owned()],
+                senior: true,
+            });
+            v
         });
-        Some(vote)
+        Check {
+            vote,
+            observed: json!({
+                "latest": latest.map(|p| json!({"score": p.score, "label": p.label, "cues": p.cues})),
+                "frustrated_streak": streak,
+            }),
+            thresholds: json!({
+                "angry_at": c.angry_at,
+                "frustrated_at": c.frustrated_at,
+                "streak": c.streak,
+            }),
+        }
     }
 }

@@ -1,0 +1,51 @@
+//! The customer asked for a human. Once asked, the request stands: it is
+//! looked for in every customer message, not only the latest.
+
+use escalator_sdk::text::contains_phrase;
+use serde_json::json;
+
+use super::{Check, Context, Trigger, escalate};
+use crate::config::HumanRequestConfig;
+
+/// Priority of an explicit request: ignoring it is what makes customers angry.
+const PRIORITY: u8 = 60;
+
+/// The asked-for-a-human trigger.
+pub struct HumanRequest<'a>(pub &'a HumanRequestConfig);
+
+impl Trigger for HumanRequest<'_> {
+    fn name(&self) -> &'static str {
+        "human_request"
+    }
+
+    fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+
+    fn weight(&self) -> f64 {
+        self.0.weight
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Check {
+        let found = ctx.conversation.customer_messages().find_map(|m| {
+            self.0.phrases.iter().find_map(|(lang, phrases)| {
+                phrases
+                    .iter()
+                    .find(|p| contains_phrase(&m.text, p))
+                    .map(|p| (lang.as_str(), p.as_str()))
+            })
+        });
+        let vote = found.map(|(lang, phrase)| {
+            escalate(
+                "customer_requested_human",
+                format!("the customer asked for a human ('{phrase}', {lang})"),
+                PRIORITY,
+            )
+        });
+        Check {
+            vote,
+            observed: json!({ "matched": found.map(|(lang, p)| json!({"language": lang, "phrase": p})) }),
+            thresholds: json!({ "languages": self.0.phrases.keys().collect::<Vec<_>>() }),
+        }
+    }
+}
