@@ -114,6 +114,9 @@ async fn a_body_over_one_mebibyte_gets_413() {
     let (status, err) = post_raw(&server, "application/json", big.to_string().into_bytes()).await;
     assert_eq!(status, 413);
     assert_eq!(err["error"]["code"], "payload_too_large");
+    let bigger = vec![b' '; 3 << 20];
+    let (status, _) = post_raw(&server, "application/json", bigger).await;
+    assert_eq!(status, 413);
 
     // Just under the limit is fine.
     let fits = json!({"conversation_id": "c", "messages": [

@@ -95,7 +95,7 @@ async fn a_streak_of_negative_messages_escalates_but_one_does_not() {
         ]))
         .await;
     let v = vote(&d, "builtin:sentiment");
-    assert_eq!(v["reason"], "negative_sentiment_streak", "{d}");
+    assert_eq!(v["reason"], "frustration_streak", "{d}");
     assert_eq!(d["action"], "escalate");
 }
 
@@ -152,15 +152,18 @@ async fn a_lighter_weight_lands_in_the_offer_band() {
 async fn a_hard_escalate_wins_whatever_the_score() {
     // The VIP plugin's weight is zero, so the score stays 0, below both
     // thresholds; its vote is hard, so the conversation escalates anyway.
-    let server =
-        TestServer::start("[plugins.vip-accounts]\nweight = 0.0\n", &["vip-accounts"]).await;
+    let server = TestServer::start(
+        "[triggers.account]\nenabled = false\n[plugins.vip-accounts]\nweight = 0.0\n",
+        &["vip-accounts"],
+    )
+    .await;
     let mut c = conversation(&[("customer", "Great, thanks!", None)]);
     c["customer"] = json!({ "tier": "enterprise" });
     let d = server.decide(&c).await;
     assert_eq!(d["score"], 0.0);
     assert_eq!(d["hard"], true);
     assert_eq!(d["action"], "escalate");
-    assert_eq!(d["reasons"][0]["code"], "vip_account");
+    assert_eq!(d["reasons"][0]["code"], "vip-accounts/vip_account");
     assert_eq!(d["priority"], 90);
 }
 
@@ -192,7 +195,16 @@ async fn the_decision_does_not_depend_on_plugin_order() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["code"].to_string())
+            // Plugin codes are namespaced by plugin name, which differs here.
+            .map(|r| {
+                r["code"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect();
         v.sort();
         v

@@ -87,7 +87,8 @@ pub fn handoff(
     reasons: &[String],
 ) -> Handoff {
     let first = conversation.customer_messages().next().map(|m| m.at);
-    let offset = |at: chrono::DateTime<chrono::Utc>| clock(first.map_or(0, |f| (at - f).num_milliseconds()));
+    let offset =
+        |at: chrono::DateTime<chrono::Utc>| clock(first.map_or(0, |f| (at - f).num_milliseconds()));
     let c = &config.triggers.confidence;
     let ai_attempts: Vec<AiAttempt> = conversation
         .messages
@@ -125,7 +126,10 @@ pub fn handoff(
         let mut who = match &cust.tier {
             Some(t) => {
                 let mut chars = t.chars();
-                let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                let first: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().collect())
+                    .unwrap_or_default();
                 format!("{first}{} customer", chars.as_str())
             }
             None => "Customer".to_owned(),
@@ -158,7 +162,11 @@ pub fn handoff(
         }
         let failed = ai_attempts.iter().filter(|a| a.failed).count();
         if !ai_attempts.is_empty() {
-            s.push_str(&format!(" AI: {} turn{}", ai_attempts.len(), if ai_attempts.len() == 1 { "" } else { "s" }));
+            s.push_str(&format!(
+                " AI: {} turn{}",
+                ai_attempts.len(),
+                if ai_attempts.len() == 1 { "" } else { "s" }
+            ));
             if failed > 0 {
                 s.push_str(&format!(", {failed} failed"));
             }

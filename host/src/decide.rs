@@ -57,7 +57,12 @@ pub fn decide(
                     let tag = if v.error.is_some() {
                         builtin_tag(&v.reason)
                     } else {
-                        config.plugin(name).reason_tags.get(&v.reason).copied().unwrap_or(Tag::Other)
+                        config
+                            .plugin(name)
+                            .reason_tags
+                            .get(&v.reason)
+                            .copied()
+                            .unwrap_or(Tag::Other)
                     };
                     (format!("{name}/{}", v.reason), tag)
                 }
@@ -72,7 +77,15 @@ pub fn decide(
         })
         .collect();
     let codes: Vec<String> = reasons.iter().map(|r| r.code.clone()).collect();
-    let context = handoff(&conversation, &signals, &emotions, &reports, config, outcome.action, &codes);
+    let context = handoff(
+        &conversation,
+        &signals,
+        &emotions,
+        &reports,
+        config,
+        outcome.action,
+        &codes,
+    );
 
     Decision {
         decision_id: uuid::Uuid::now_v7().to_string(),

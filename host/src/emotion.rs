@@ -88,7 +88,11 @@ fn punctuation_run(text: &str, run: u32) -> bool {
 }
 
 /// Labels every customer message of `conversation`.
-pub fn trajectory(conversation: &Conversation, signals: &Signals, config: &SentimentConfig) -> Vec<EmotionPoint> {
+pub fn trajectory(
+    conversation: &Conversation,
+    signals: &Signals,
+    config: &SentimentConfig,
+) -> Vec<EmotionPoint> {
     let first = conversation.customer_messages().next().map(|m| m.at);
     let mut earlier: Vec<&str> = Vec::new();
     let mut points = Vec::new();
@@ -96,13 +100,25 @@ pub fn trajectory(conversation: &Conversation, signals: &Signals, config: &Senti
         if m.role != Role::Customer {
             continue;
         }
-        let score = signals.message_sentiment.get(i).copied().flatten().unwrap_or(0.0);
+        let score = signals
+            .message_sentiment
+            .get(i)
+            .copied()
+            .flatten()
+            .unwrap_or(0.0);
         let mut cues = Vec::new();
-        let threat = config.anger_phrases.iter().find(|p| contains_phrase(&m.text, p));
+        let threat = config
+            .anger_phrases
+            .iter()
+            .find(|p| contains_phrase(&m.text, p));
         if let Some(p) = threat {
             cues.push(format!("threat:{p}"));
         }
-        if let Some(p) = config.frustration_phrases.iter().find(|p| contains_phrase(&m.text, p)) {
+        if let Some(p) = config
+            .frustration_phrases
+            .iter()
+            .find(|p| contains_phrase(&m.text, p))
+        {
             cues.push(format!("phrase:{p}"));
         }
         let loud = shouting(&m.text, config.shouting_min_letters);
@@ -113,18 +129,23 @@ pub fn trajectory(conversation: &Conversation, signals: &Signals, config: &Senti
         if punct {
             cues.push("punctuation".into());
         }
-        if earlier.iter().any(|e| similarity(e, &m.text) >= config.repetition_similarity) {
+        if earlier
+            .iter()
+            .any(|e| similarity(e, &m.text) >= config.repetition_similarity)
+        {
             cues.push("repetition".into());
         }
         earlier.push(&m.text);
 
-        let label = if score <= config.angry_at || threat.is_some() || (cues.len() >= 2 && (loud || punct)) {
-            Emotion::Angry
-        } else if score <= config.frustrated_at || !cues.is_empty() {
-            Emotion::Frustrated
-        } else {
-            Emotion::Neutral
-        };
+        let label =
+            if score <= config.angry_at || threat.is_some() || (cues.len() >= 2 && (loud || punct))
+            {
+                Emotion::Angry
+            } else if score <= config.frustrated_at || !cues.is_empty() {
+                Emotion::Frustrated
+            } else {
+                Emotion::Neutral
+            };
         let offset_ms = first.map_or(0, |f| (m.at - f).num_milliseconds());
         points.push(EmotionPoint {
             message: i,
@@ -167,10 +188,16 @@ mod tests {
                 )
             })
             .collect();
-        let body = format!(r#"{{"conversation_id":"c","messages":[{}]}}"#, messages.join(","));
+        let body = format!(
+            r#"{{"conversation_id":"c","messages":[{}]}}"#,
+            messages.join(",")
+        );
         let c = Conversation::from_json(body.as_bytes(), Utc::now()).unwrap();
         let s = Signals::compute(&c);
-        trajectory(&c, &s, &SentimentConfig::default()).iter().map(|p| p.label).collect()
+        trajectory(&c, &s, &SentimentConfig::default())
+            .iter()
+            .map(|p| p.label)
+            .collect()
     }
 
     #[test]
@@ -182,7 +209,10 @@ mod tests {
         assert_eq!(labels(&["I will sue"]), [Angry]);
         assert_eq!(labels(&["No problem, thanks!"]), [Neutral]);
         assert_eq!(labels(&["WHY IS MY ORDER NOT HERE"]), [Frustrated]);
-        assert_eq!(labels(&["Where is my order?", "where is my order?"]), [Neutral, Frustrated]);
+        assert_eq!(
+            labels(&["Where is my order?", "where is my order?"]),
+            [Neutral, Frustrated]
+        );
         assert_eq!(labels(&["I hate this, it is terrible"]), [Angry]);
     }
 
@@ -202,7 +232,10 @@ mod tests {
             p(Emotion::Frustrated, "3:14"),
             p(Emotion::Angry, "5:08"),
         ];
-        assert_eq!(summary_line(&points), "neutral at 0:00, frustrated at 3:14, angry at 5:08");
+        assert_eq!(
+            summary_line(&points),
+            "neutral at 0:00, frustrated at 3:14, angry at 5:08"
+        );
         assert_eq!(clock(374_000), "6:14");
     }
 }

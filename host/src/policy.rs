@@ -193,7 +193,12 @@ impl Default for TopicConfig {
         topics.insert(
             "security".to_owned(),
             GuardedTopic {
-                categories: strings(&["security", "account_compromise", "account-compromise", "fraud"]),
+                categories: strings(&[
+                    "security",
+                    "account_compromise",
+                    "account-compromise",
+                    "fraud",
+                ]),
                 phrases: strings(&[
                     "hacked",
                     "someone logged into my account",
@@ -414,7 +419,9 @@ pub struct TierConfig {
 
 impl Default for TierConfig {
     fn default() -> Self {
-        TierConfig { ai_assisted_from: 0.3 }
+        TierConfig {
+            ai_assisted_from: 0.3,
+        }
     }
 }
 
@@ -454,7 +461,10 @@ fn within(key: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
     if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(key, format!("must be between {lo} and {hi}, got {v}")))
+        Err(invalid(
+            key,
+            format!("must be between {lo} and {hi}, got {v}"),
+        ))
     }
 }
 
@@ -476,15 +486,28 @@ impl TriggersConfig {
         let c = &self.confidence;
         weight("triggers.confidence.weight", c.weight)?;
         within("triggers.confidence.threshold", c.threshold, 0.0, 1.0)?;
-        within("triggers.confidence.streak_threshold", c.streak_threshold, 0.0, 1.0)?;
+        within(
+            "triggers.confidence.streak_threshold",
+            c.streak_threshold,
+            0.0,
+            1.0,
+        )?;
         if c.streak < 2 {
-            return Err(invalid("triggers.confidence.streak", format!("must be 2 or more, got {}", c.streak)));
+            return Err(invalid(
+                "triggers.confidence.streak",
+                format!("must be 2 or more, got {}", c.streak),
+            ));
         }
 
         let s = &self.sentiment;
         weight("triggers.sentiment.weight", s.weight)?;
         within("triggers.sentiment.angry_at", s.angry_at, -1.0, 1.0)?;
-        within("triggers.sentiment.frustrated_at", s.frustrated_at, -1.0, 1.0)?;
+        within(
+            "triggers.sentiment.frustrated_at",
+            s.frustrated_at,
+            -1.0,
+            1.0,
+        )?;
         if s.angry_at > s.frustrated_at {
             return Err(invalid(
                 "triggers.sentiment.angry_at",
@@ -492,16 +515,30 @@ impl TriggersConfig {
             ));
         }
         if s.streak < 1 {
-            return Err(invalid("triggers.sentiment.streak", "must be 1 or more".into()));
+            return Err(invalid(
+                "triggers.sentiment.streak",
+                "must be 1 or more".into(),
+            ));
         }
         if s.punctuation_run < 2 {
-            return Err(invalid("triggers.sentiment.punctuation_run", "must be 2 or more".into()));
+            return Err(invalid(
+                "triggers.sentiment.punctuation_run",
+                "must be 2 or more".into(),
+            ));
         }
-        within("triggers.sentiment.repetition_similarity", s.repetition_similarity, 0.01, 1.0)?;
+        within(
+            "triggers.sentiment.repetition_similarity",
+            s.repetition_similarity,
+            0.01,
+            1.0,
+        )?;
 
         weight("triggers.topic.weight", self.topic.weight)?;
         for (name, t) in &self.topic.topics {
-            priority(&format!("triggers.topic.topics.{name}.priority"), t.priority)?;
+            priority(
+                &format!("triggers.topic.topics.{name}.priority"),
+                t.priority,
+            )?;
         }
 
         let a = &self.account;

@@ -33,9 +33,11 @@ pub enum Tag {
 /// The tag of a built-in reason code.
 pub fn builtin_tag(code: &str) -> Tag {
     match code {
-        "low_confidence" | "low_confidence_streak" | "ai_could_not_answer" | "turn_budget" | "time_budget" => {
-            Tag::OutOfScope
-        }
+        "low_confidence"
+        | "low_confidence_streak"
+        | "ai_could_not_answer"
+        | "turn_budget"
+        | "time_budget" => Tag::OutOfScope,
         "negative_sentiment" | "frustration_streak" => Tag::AiGaveWrongAnswer,
         "customer_requested_human" => Tag::CustomerDemandedHuman,
         "always_escalate_topic" | "priority_account" | "plugin_failed" => Tag::PolicyRequiredHuman,

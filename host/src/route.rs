@@ -79,10 +79,10 @@ fn preferred_agent(conversation: &Conversation, config: &RoutingConfig) -> Optio
         .ok()?
         .with_timezone(&Utc);
     let age = conversation.now - at;
-    (age >= chrono::Duration::zero() && age <= chrono::Duration::days(i64::from(config.recent_agent_days))).then(|| {
-        PreferredAgent {
-            agent: agent.to_owned(),
-            because: PreferredBecause::RecentContact,
-        }
+    (age >= chrono::Duration::zero()
+        && age <= chrono::Duration::days(i64::from(config.recent_agent_days)))
+    .then(|| PreferredAgent {
+        agent: agent.to_owned(),
+        because: PreferredBecause::RecentContact,
     })
 }

@@ -284,6 +284,18 @@ pub fn vote<'a>(decision: &'a Value, source: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no vote from {source} in {decision}"))
 }
 
+/// The sources of a decision's plugin votes, in order.
+pub fn plugin_sources(decision: &Value) -> Vec<String> {
+    decision["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["source"].as_str())
+        .filter(|s| s.starts_with("plugin:"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Replaces `dest` atomically with the contents of `src`, the way editors
 /// and deploy tools do (write a temporary file, rename it over).
 pub fn replace_atomically(src: &Path, dest: &Path) {

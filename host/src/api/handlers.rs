@@ -1,7 +1,7 @@
 //! Request handlers.
 
 use axum::Json;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
@@ -30,6 +30,33 @@ fn is_json(headers: &HeaderMap) -> bool {
                 || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
+}
+
+/// How much of an oversized body is read and thrown away before answering
+/// 413. Closing the connection on a client still sending makes it see a
+/// broken pipe instead of the answer (the lingering close of nginx and
+/// others); beyond this, the connection is closed at once.
+const DRAIN_CAP: usize = 8 * MAX_BODY_BYTES;
+
+/// Reads a body of at most `MAX_BODY_BYTES`. A larger one is drained (up to
+/// `DRAIN_CAP`) and refused with `None`.
+async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+    use http_body_util::BodyExt;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen > DRAIN_CAP {
+            return None;
+        }
+        if seen <= MAX_BODY_BYTES {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    (seen <= MAX_BODY_BYTES).then_some(bytes)
 }
 
 /// `POST /v1/decide`.
@@ -69,12 +96,10 @@ pub async fn decide(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > DRAIN_CAP) {
         return Err(too_large());
     }
-    let bytes = to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = read_body(body).await.ok_or_else(too_large)?;
     let conversation = Conversation::from_json(&bytes, chrono::Utc::now())?;
 
     // Plugin calls are CPU-bound: run them off the async workers, at most

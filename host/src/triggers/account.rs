@@ -34,7 +34,10 @@ impl Trigger for Account<'_> {
         let rank = customer.account_rank.filter(|r| *r >= 1 && *r <= c.top_n);
         let detail = match (tier, rank) {
             (Some(t), _) => Some(format!("the customer is on the '{t}' tier")),
-            (None, Some(r)) => Some(format!("the account ranks #{r}, within the top {}", c.top_n)),
+            (None, Some(r)) => Some(format!(
+                "the account ranks #{r}, within the top {}",
+                c.top_n
+            )),
             _ => None,
         };
         let vote = detail.map(|d| {

@@ -24,7 +24,12 @@ fn resolved(conversation: &Conversation, config: &BudgetConfig) -> bool {
         .rev()
         .find(|m| m.role == Role::Ai)
         .and_then(|m| m.ai.as_ref()?.outcome.as_deref())
-        .is_some_and(|o| config.resolved_outcomes.iter().any(|r| r.eq_ignore_ascii_case(o)))
+        .is_some_and(|o| {
+            config
+                .resolved_outcomes
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(o))
+        })
 }
 
 /// The instant the time budget runs out, while it has not yet: the caller
@@ -62,7 +67,10 @@ impl Trigger for Budget<'_> {
         } else if c.max_customer_turns > 0 && turns >= c.max_customer_turns {
             Some(escalate(
                 "turn_budget",
-                format!("{turns} customer messages without resolution (budget {})", c.max_customer_turns),
+                format!(
+                    "{turns} customer messages without resolution (budget {})",
+                    c.max_customer_turns
+                ),
                 PRIORITY,
             ))
         } else if c.max_seconds > 0 && turns > 0 && elapsed_ms >= (c.max_seconds as i64) * 1000 {

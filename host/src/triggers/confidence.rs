@@ -46,7 +46,8 @@ impl Trigger for Confidence<'_> {
             .take(c.streak as usize)
             .collect();
         let latest = ctx.signals.latest_ai_confidence;
-        let streak_low = recent.len() == c.streak as usize && recent.iter().all(|x| *x < c.streak_threshold);
+        let streak_low =
+            recent.len() == c.streak as usize && recent.iter().all(|x| *x < c.streak_threshold);
 
         let vote = if let Some(outcome) = latest_outcome
             .as_deref()
@@ -60,7 +61,10 @@ impl Trigger for Confidence<'_> {
         } else if let Some(l) = latest.filter(|l| *l < c.threshold) {
             Some(escalate(
                 "low_confidence",
-                format!("the AI's latest confidence {l:.2} is below {:.2}", c.threshold),
+                format!(
+                    "the AI's latest confidence {l:.2} is below {:.2}",
+                    c.threshold
+                ),
                 PRIORITY_LOW_CONFIDENCE,
             ))
         } else if streak_low {
@@ -69,7 +73,12 @@ impl Trigger for Confidence<'_> {
                 format!(
                     "the AI's last {} confidences ({}) are all below {:.2}",
                     c.streak,
-                    recent.iter().rev().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(", "),
+                    recent
+                        .iter()
+                        .rev()
+                        .map(|x| format!("{x:.2}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     c.streak_threshold
                 ),
                 PRIORITY_LOW_CONFIDENCE,

@@ -104,7 +104,9 @@ pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<R
         }
         let start = Instant::now();
         let check = t.check(ctx);
-        let mut vote = check.vote.unwrap_or_else(|| Vote::new("", Verdict::Abstain));
+        let mut vote = check
+            .vote
+            .unwrap_or_else(|| Vote::new("", Verdict::Abstain));
         vote.source = format!("builtin:{}", t.name());
         vote.weight *= t.weight();
         vote.elapsed_us = start.elapsed().as_micros() as u64;

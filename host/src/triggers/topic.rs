@@ -41,18 +41,25 @@ impl Trigger for Topic<'_> {
                 .find(|l| t.categories.iter().any(|c| c.eq_ignore_ascii_case(l)))
                 .map(|l| format!("the AI classified the topic as '{l}'"))
                 .or_else(|| {
-                    ctx.conversation
-                        .customer_messages()
-                        .find_map(|m| first_phrase(&m.text, &t.phrases).map(|p| format!("the customer wrote '{p}'")))
+                    ctx.conversation.customer_messages().find_map(|m| {
+                        first_phrase(&m.text, &t.phrases)
+                            .map(|p| format!("the customer wrote '{p}'"))
+                    })
                 });
             if let Some(why) = hit
-                && found.as_ref().is_none_or(|(_, best, _)| t.priority > best.priority)
+                && found
+                    .as_ref()
+                    .is_none_or(|(_, best, _)| t.priority > best.priority)
             {
                 found = Some((name, t, why));
             }
         }
         let vote = found.as_ref().map(|(name, t, why)| {
-            let mut v = escalate("always_escalate_topic", format!("{name}: {why}"), t.priority);
+            let mut v = escalate(
+                "always_escalate_topic",
+                format!("{name}: {why}"),
+                t.priority,
+            );
             v.hard = true;
             v.routing = Some(Routing {
                 queue: Some(t.queue.clone()),
