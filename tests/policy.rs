@@ -20,7 +20,10 @@ fn fixtures() -> Vec<(String, Value)> {
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+            (
+                name,
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+            )
         })
         .collect()
 }
@@ -35,8 +38,18 @@ fn check(expect: &Value, d: &Value) -> Vec<String> {
             problems.push(format!("{key}: expected {want}, got {}", d[key]));
         }
     }
-    let mut want: Vec<&str> = expect["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-    let mut got: Vec<&str> = d["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    let mut want: Vec<&str> = expect["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut got: Vec<&str> = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
     want.sort();
     got.sort();
     if want != got {
@@ -48,12 +61,18 @@ fn check(expect: &Value, d: &Value) -> Vec<String> {
                 "skills_include" => {
                     for skill in want.as_array().unwrap() {
                         if !d["route"]["skills"].as_array().unwrap().contains(skill) {
-                            problems.push(format!("route.skills lacks {skill}: {}", d["route"]["skills"]));
+                            problems.push(format!(
+                                "route.skills lacks {skill}: {}",
+                                d["route"]["skills"]
+                            ));
                         }
                     }
                 }
                 _ if d["route"][key] != *want => {
-                    problems.push(format!("route.{key}: expected {want}, got {}", d["route"][key]));
+                    problems.push(format!(
+                        "route.{key}: expected {want}, got {}",
+                        d["route"][key]
+                    ));
                 }
                 _ => {}
             }
@@ -90,9 +109,18 @@ async fn every_policy_fixture_gets_its_expected_decision() {
             }
             let problems = check(&f["expect"], &d);
             if !problems.is_empty() {
-                failures.push(format!("{name}:\n    {}\n    summary: {}", problems.join("\n    "), d["context"]["summary"]));
+                failures.push(format!(
+                    "{name}:\n    {}\n    summary: {}",
+                    problems.join("\n    "),
+                    d["context"]["summary"]
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {decided} fixtures failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {decided} fixtures failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

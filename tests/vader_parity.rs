@@ -57,8 +57,16 @@ fn host_vader_scores_equal_the_reference_implementation() {
         .collect();
     assert!(sentences.len() >= 200, "only {} sentences", sentences.len());
 
-    let out = Command::new(python()).args(["-c", SCORER]).arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(python())
+        .args(["-c", SCORER])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reference: Vec<f64> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reference.len(), sentences.len());
 
