@@ -7,7 +7,12 @@ use std::collections::BTreeMap;
 use escalator_integration_tests::{TestServer, workspace_root};
 use serde_json::Value;
 
-fn fixtures() -> Vec<(String, Value)> {
+/// A fixture: its file name and its JSON.
+type Fixture = (String, Value);
+/// What a server is started with: config text and plugin names.
+type Setup = (String, Vec<String>);
+
+fn fixtures() -> Vec<Fixture> {
     let dir = workspace_root().join("tests/fixtures/policy");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -85,7 +90,7 @@ fn check(expect: &Value, d: &Value) -> Vec<String> {
 async fn every_policy_fixture_gets_its_expected_decision() {
     let all = fixtures();
     assert!(all.len() >= 40, "only {} fixtures", all.len());
-    let mut groups: BTreeMap<(String, Vec<String>), Vec<(String, Value)>> = BTreeMap::new();
+    let mut groups: BTreeMap<Setup, Vec<Fixture>> = BTreeMap::new();
     for (name, f) in all {
         let config = f["config"].as_str().unwrap_or("").to_owned();
         let plugins: Vec<String> = f["plugins"]
