@@ -212,3 +212,118 @@ async fn the_decision_does_not_depend_on_plugin_order() {
     assert_eq!(codes(&da), codes(&db));
     assert_eq!(da["action"], "escalate");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_shows_every_trigger_with_what_it_saw() {
+    let server = TestServer::start("[triggers.budget]\nenabled = false\n", &[]).await;
+    let body = conversation(&[
+        ("customer", "Where is my parcel?", None),
+        ("ai", "On its way.", Some(0.9)),
+    ]);
+    let plain = server.decide(&body).await;
+    assert!(plain.get("explain").is_none());
+
+    let r = server
+        .client
+        .post(format!("{}/v1/decide?explain=true", server.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let d: serde_json::Value = r.json().await.unwrap();
+    let explain = d["explain"].as_array().unwrap();
+    let names: Vec<&str> = explain
+        .iter()
+        .map(|r| r["trigger"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "confidence",
+            "sentiment",
+            "topic",
+            "account",
+            "budget",
+            "human_request"
+        ]
+    );
+    let confidence = &explain[0];
+    assert_eq!(confidence["fired"], false);
+    assert_eq!(confidence["observed"]["latest_confidence"], 0.9);
+    assert_eq!(confidence["thresholds"]["threshold"], 0.55);
+    assert_eq!(explain[4]["enabled"], false);
+
+    let (status, err) = {
+        let r = server
+            .client
+            .post(format!("{}/v1/decide?explain=maybe", server.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<serde_json::Value>().await.unwrap(),
+        )
+    };
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["field"], "explain");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_context_package_tells_the_human_what_happened() {
+    let server = TestServer::start("", &[]).await;
+    let mut c = json!({
+        "conversation_id": "ctx",
+        "now": "2026-01-01T00:05:30Z",
+        "customer": {"id": "c-1", "tier": "pro", "language": "pt-BR", "timezone": "America/Sao_Paulo"},
+        "topic": {"category": "billing", "subcategory": "refund"},
+        "messages": [
+            {"role": "customer", "text": "Hi, I need a refund for order 7", "at": "2026-01-01T00:00:00Z"},
+            {"role": "ai", "text": "Could you share the order number?", "at": "2026-01-01T00:00:10Z",
+             "ai": {"confidence": 0.9, "intent": "refund", "outcome": "answered"}},
+            {"role": "customer", "text": "It is still not working", "at": "2026-01-01T00:03:14Z"},
+            {"role": "ai", "text": "Sorry, I did not get that.", "at": "2026-01-01T00:03:20Z",
+             "ai": {"confidence": 0.3, "outcome": "fallback"}},
+            {"role": "customer", "text": "This is the third time I'm asking!!!", "at": "2026-01-01T00:05:08Z"}
+        ]
+    });
+    let d = server.decide(&c).await;
+    let ctx = &d["context"];
+    assert_eq!(
+        ctx["trajectory"],
+        "neutral at 0:00, frustrated at 3:14, angry at 5:08"
+    );
+    assert_eq!(ctx["category"], "billing/refund");
+    assert_eq!(ctx["elapsed"], "5:30");
+    assert_eq!(ctx["customer_turns"], 3);
+    let attempts = ctx["ai_attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["failed"], false);
+    assert_eq!(attempts[1]["failed"], true);
+    assert_eq!(attempts[1]["outcome"], "fallback");
+    let fired: Vec<&str> = ctx["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["trigger"].as_str().unwrap())
+        .collect();
+    assert_eq!(fired, ["confidence", "sentiment"]);
+    let summary = ctx["summary"].as_str().unwrap();
+    for part in [
+        "Pro customer c-1 (pt-BR) needs a human",
+        "3 messages over 5:30",
+        "billing/refund",
+        "angry at 5:08",
+        "1 failed",
+    ] {
+        assert!(summary.contains(part), "{part:?} missing from {summary:?}");
+    }
+    assert_eq!(d["re_evaluate_at"], "2026-01-01T00:06:00Z");
+    // The tier moves with the conversation: the same customer, calm, stays with the AI.
+    c["messages"] = json!([{"role": "customer", "text": "Hi, I need a refund for order 7", "at": "2026-01-01T00:00:00Z"}]);
+    c["now"] = json!("2026-01-01T00:00:30Z");
+    let calm = server.decide(&c).await;
+    assert_eq!(calm["tier"], "ai_resolved");
+    assert_eq!(d["tier"], "human_led");
+}
