@@ -74,8 +74,9 @@ fn measure(
             std::thread::sleep(Duration::from_micros(200));
         }
         samples.push(start.elapsed().as_secs_f64() * 1000.0);
-        // Let the watcher settle so rounds do not overlap.
-        std::thread::sleep(Duration::from_millis(150));
+        // Let every trailing event of this round be delivered and handled,
+        // so that a late reload cannot pick up the next round's file early.
+        std::thread::sleep(Duration::from_millis(500));
     }
     samples.sort_by(f64::total_cmp);
     samples
