@@ -242,3 +242,19 @@ async fn plugin_status_shows_the_serving_version_and_the_last_attempt() {
     assert!(b["generation"].as_u64().unwrap() > a["generation"].as_u64().unwrap());
     assert!(b["error"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_built_against_an_incompatible_interface_is_refused_naming_both_versions() {
+    let server = TestServer::start("", &["future-interface", "vip-accounts", "flip-a"]).await;
+    let status = server.plugin_status("future-interface").await.unwrap();
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["error"]["step"], "link");
+    let message = status["error"]["message"].as_str().unwrap();
+    assert!(message.contains("escalator:rules@0.2.0"), "{message}");
+    assert!(message.contains("escalator:rules@0.1.0"), "{message}");
+    // Compatible plugins show the interface they were built against.
+    for name in ["vip-accounts", "flip-a"] {
+        let ok = server.plugin_status(name).await.unwrap();
+        assert_eq!(ok["interface"], "escalator:rules@0.1.0", "{ok}");
+    }
+}

@@ -81,6 +81,8 @@ pub struct LoadedPlugin {
     pub config: PluginConfig,
     /// The limits applied to each call.
     pub limits: Limits,
+    /// The `escalator:rules` version it was built against.
+    pub interface: Option<super::interface::Version>,
     /// The settings the plugin declares.
     pub specs: Vec<wit::SettingSpec>,
     /// The resolved settings, handed to every call.
@@ -183,6 +185,8 @@ impl LoadedPlugin {
             sha256: sha256.to_owned(),
             at: Utc::now(),
         };
+        let interface = super::interface::check(runtime.engine(), component)
+            .map_err(|m| fail(LoadStep::Link, m))?;
         let instance_pre = runtime
             .linker()
             .instantiate_pre(component)
@@ -229,6 +233,7 @@ impl LoadedPlugin {
             config: config.clone(),
             limits: *limits,
             specs: info.settings,
+            interface,
             settings: resolved,
             loaded_at: Utc::now(),
             breaker: Breaker::default(),

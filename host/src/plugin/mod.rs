@@ -5,6 +5,7 @@
 pub mod bindings;
 mod breaker;
 mod convert;
+pub mod interface;
 mod loader;
 mod registry;
 mod sandbox;

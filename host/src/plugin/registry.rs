@@ -96,6 +96,8 @@ pub struct PluginStatus {
     pub version: Option<String>,
     /// The serving version's description.
     pub description: Option<String>,
+    /// The `escalator:rules` interface version the serving version was built against.
+    pub interface: Option<String>,
     /// The sha256 of the serving version's file.
     pub sha256: Option<String>,
     /// When the serving version went live.
@@ -126,6 +128,9 @@ impl PluginStatus {
             status: LoadState::Active,
             version: Some(p.info.version.clone()),
             description: Some(p.info.description.clone()),
+            interface: p
+                .interface
+                .map(|v| format!("{}@{v}", super::interface::PACKAGE)),
             sha256: Some(p.sha256.clone()),
             loaded_at: Some(p.loaded_at),
             generation: Some(generation),
@@ -143,6 +148,7 @@ impl PluginStatus {
             status,
             version: None,
             description: None,
+            interface: None,
             sha256: None,
             loaded_at: None,
             generation: None,

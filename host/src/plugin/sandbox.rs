@@ -63,6 +63,11 @@ impl Runtime {
         Component::new(&self.engine, bytes)
     }
 
+    /// The engine plugins are compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The linker that resolves a plugin's imports.
     pub fn linker(&self) -> &Linker<PluginState> {
         &self.linker
