@@ -1,43 +1,20 @@
 //! The `escalator` command: parses the command line, sets up logging and
 //! hands over to the library.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use escalator::cli::{Cli, Command};
 use escalator::config::Config;
 use escalator::live_config::{LiveConfig, Overrides};
 use escalator::server::{Service, bind};
 use tracing_subscriber::EnvFilter;
 
-/// Decides when an AI-handled support conversation must go to a human.
-#[derive(Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Runs the HTTP service.
-    Serve {
-        /// The TOML configuration file.
-        #[arg(long, short, env = "ESCALATOR_CONFIG")]
-        config: Option<PathBuf>,
-        /// Address to listen on, overriding the file (port 0 picks a free port).
-        #[arg(long, env = "ESCALATOR_LISTEN")]
-        listen: Option<SocketAddr>,
-        /// Plugins directory, overriding the file.
-        #[arg(long, env = "ESCALATOR_PLUGINS")]
-        plugins: Option<PathBuf>,
-    },
-}
-
 fn main() -> ExitCode {
+    // Logs go to stderr, so the author commands' reports on stdout stay clean.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -54,6 +31,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        command @ (Command::Check { .. }
+        | Command::Eval { .. }
+        | Command::Test { .. }
+        | Command::New { .. }) => {
+            let code = escalator::cli::run(command, &mut std::io::stdout().lock());
+            std::process::exit(code);
+        }
         Command::Serve {
             config,
             listen,

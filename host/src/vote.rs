@@ -66,6 +66,9 @@ pub struct Vote {
     /// Wasm fuel the plugin burned (about one unit per instruction).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_used: Option<u64>,
+    /// The largest linear memory the plugin's instance reached, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_peak_bytes: Option<u64>,
     /// Set when the voter failed; the verdict is then the plugin's failure
     /// policy (abstain by default).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +91,7 @@ impl Vote {
             routing: None,
             elapsed_us: 0,
             fuel_used: None,
+            memory_peak_bytes: None,
             error: None,
         }
     }

@@ -115,8 +115,9 @@ const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x0
 const CORE_MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 /// A conversation every plugin must be able to evaluate before going live: an
-/// ordinary exchange that exercises every field of the input.
-static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
+/// ordinary exchange that exercises every field of the input. Its id is
+/// `escalator-smoke-test`.
+pub static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
     Conversation::from_json(
         br#"{"conversation_id":"escalator-smoke-test","channel":"chat",
             "now":"2026-01-01T00:02:00Z",
@@ -334,6 +335,7 @@ impl LoadedPlugin {
             ),
         };
         vote.fuel_used = Some(fuel_used);
+        vote.memory_peak_bytes = Some(store.data().peak_memory() as u64);
         vote
     }
 }

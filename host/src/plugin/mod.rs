@@ -13,9 +13,10 @@ mod settings;
 
 pub use breaker::{BreakerState, Health};
 pub use convert::to_wit_input;
-pub use loader::{LoadFailure, LoadStep, LoadedPlugin, sha256_hex};
+pub use loader::{LoadFailure, LoadStep, LoadedPlugin, SMOKE, compile, sha256_hex};
 pub use registry::{
     Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary,
     SETTLE_GRACE,
 };
 pub use sandbox::Runtime;
+pub use settings::to_json as settings_json;

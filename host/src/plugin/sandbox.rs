@@ -102,6 +102,7 @@ impl Runtime {
                     .table_elements(1_000_000)
                     .build(),
                 memory_denied: false,
+                peak_memory: 0,
             },
             plugin: plugin.clone(),
             conversation: conversation.to_owned(),
@@ -130,6 +131,7 @@ impl Runtime {
 struct Limiter {
     inner: StoreLimits,
     memory_denied: bool,
+    peak_memory: usize,
 }
 
 impl ResourceLimiter for Limiter {
@@ -141,6 +143,9 @@ impl ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         let allowed = self.inner.memory_growing(current, desired, maximum)?;
         self.memory_denied |= !allowed;
+        if allowed {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
         Ok(allowed)
     }
 
@@ -179,6 +184,11 @@ pub struct PluginState {
 }
 
 impl PluginState {
+    /// The largest linear memory the instance reached, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.limits.peak_memory
+    }
+
     /// True when the plugin asked for more memory than its cap allows.
     pub fn memory_denied(&self) -> bool {
         self.limits.memory_denied

@@ -1,0 +1,104 @@
+//! `escalator check`: the load gate, with a report.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::load;
+use crate::config::BreakerConfig;
+use crate::plugin::{SMOKE, to_wit_input};
+use crate::signals::Signals;
+
+/// Runs `check`.
+pub fn run(
+    path: &Path,
+    settings: &[String],
+    config: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let pc = load::plugin_config(path, config, load::settings(settings)?)?;
+    let loaded = load::load(path, &pc)?;
+    writeln!(
+        out,
+        "file       {} ({} bytes)",
+        path.display(),
+        loaded.bytes
+    )?;
+    let plugin = match loaded.plugin {
+        Ok(p) => p,
+        Err(f) => {
+            writeln!(out, "sha256     {}", f.sha256)?;
+            writeln!(
+                out,
+                "FAILED at step `{}`: {}",
+                serde_json::to_value(f.step)?.as_str().unwrap_or("?"),
+                f.message
+            )?;
+            return Ok(1);
+        }
+    };
+    writeln!(out, "sha256     {}", plugin.sha256)?;
+    writeln!(
+        out,
+        "plugin     {} {}",
+        plugin.info.name, plugin.info.version
+    )?;
+    writeln!(out, "           {}", plugin.info.description)?;
+    match plugin.interface {
+        Some(v) => writeln!(
+            out,
+            "interface  {}@{v} (this host implements {}@{})",
+            crate::plugin::interface::PACKAGE,
+            crate::plugin::interface::PACKAGE,
+            crate::plugin::interface::HOST_VERSION
+        )?,
+        None => writeln!(
+            out,
+            "interface  unknown (the component imports nothing of the package)"
+        )?,
+    }
+    writeln!(out, "settings")?;
+    for spec in &plugin.specs {
+        let value = plugin
+            .settings
+            .iter()
+            .find(|s| s.name == spec.name)
+            .map(|s| crate::plugin::settings_json(std::slice::from_ref(s))[&s.name].to_string())
+            .unwrap_or_default();
+        let origin = if pc.settings.contains_key(&spec.name) {
+            "set"
+        } else {
+            "default"
+        };
+        writeln!(
+            out,
+            "  {:<20} = {value} ({origin}) — {}",
+            spec.name, spec.description
+        )?;
+    }
+    let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
+    let vote = plugin.evaluate(&loaded.runtime, &mut input, &BreakerConfig::default());
+    writeln!(
+        out,
+        "smoke      {:?} {} — fuel {} of {}, {} µs, peak memory {} KiB",
+        vote.verdict,
+        if vote.reason.is_empty() {
+            "(no reason)"
+        } else {
+            &vote.reason
+        },
+        vote.fuel_used.unwrap_or(0),
+        plugin.limits.fuel,
+        vote.elapsed_us,
+        vote.memory_peak_bytes.unwrap_or(0) / 1024
+    )?;
+    if let Some(e) = vote.error {
+        writeln!(
+            out,
+            "FAILED on the smoke conversation: {}: {}",
+            e.kind, e.message
+        )?;
+        return Ok(1);
+    }
+    writeln!(out, "ok")?;
+    Ok(0)
+}

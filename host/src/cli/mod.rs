@@ -1,0 +1,149 @@
+//! The `escalator` command line: `serve` for operators, and `check`, `eval`,
+//! `test` and `new` for plugin authors. The author commands run plugins in
+//! the same sandbox, with the same limits, as the server.
+//!
+//! Everything but `serve` runs here, writing to the given output, so tests
+//! drive the command line in-process.
+
+mod check;
+mod eval;
+mod load;
+mod new;
+mod test;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Decides when an AI-handled support conversation must go to a human.
+#[derive(Debug, Parser)]
+#[command(name = "escalator", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A language a plugin skeleton can be made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// Rust, with the escalator-sdk crate.
+    Rust,
+    /// Python, built with componentize-py.
+    Python,
+    /// JavaScript, built with componentize-js.
+    Js,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the HTTP service.
+    Serve {
+        /// The TOML configuration file (watched and hot-reloaded).
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on, overriding the file (port 0 picks a free port).
+        #[arg(long, env = "ESCALATOR_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Plugins directory, overriding the file.
+        #[arg(long, env = "ESCALATOR_PLUGINS")]
+        plugins: Option<PathBuf>,
+    },
+    /// Loads a plugin through the full load gate and reports on it: metadata,
+    /// interface version, settings, and fuel and time on the smoke conversation.
+    Check {
+        /// The plugin component.
+        plugin: PathBuf,
+        /// Settings: `name=value` (value in TOML syntax, else a string) or a
+        /// TOML file of settings. Repeatable; later ones win.
+        #[arg(long = "settings", short = 's', value_name = "FILE|NAME=VALUE")]
+        settings: Vec<String>,
+        /// A config file whose `[limits]` and `[plugins.NAME]` apply.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Runs a plugin on one conversation (the JSON of `POST /v1/decide`) and
+    /// prints its vote, fuel used, peak memory and elapsed time as JSON.
+    Eval {
+        /// The plugin component.
+        plugin: PathBuf,
+        /// The conversation, a JSON file (`-` for standard input).
+        conversation: PathBuf,
+        /// Settings, as for `check`.
+        #[arg(long = "settings", short = 's', value_name = "FILE|NAME=VALUE")]
+        settings: Vec<String>,
+        /// A config file whose `[limits]` and `[plugins.NAME]` apply.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Runs test fixtures (`*.test.json` files, or directories holding them)
+    /// against their plugins; exits non-zero if any case fails.
+    Test {
+        /// Fixture files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Resolve fixtures' relative plugin paths against this directory
+        /// instead of the fixture's own.
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+        /// Print one JSON report instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Creates a plugin skeleton that builds and passes its sample test.
+    New {
+        /// The plugin's name (lowercase letters, digits and dashes).
+        name: String,
+        /// The language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: Lang,
+        /// Where to create it (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The escalator-sdk crate to depend on (Rust skeletons).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+}
+
+/// Runs an author command, writing its report to `out`; returns the exit
+/// code: 0 success, 1 a check or test failed, 2 the command could not run.
+pub fn run(command: Command, out: &mut dyn Write) -> i32 {
+    let result = match command {
+        Command::Serve { .. } => Err(anyhow::anyhow!(
+            "`serve` is run by the binary, not by cli::run"
+        )),
+        Command::Check {
+            plugin,
+            settings,
+            config,
+        } => check::run(&plugin, &settings, config.as_deref(), out),
+        Command::Eval {
+            plugin,
+            conversation,
+            settings,
+            config,
+        } => eval::run(&plugin, &conversation, &settings, config.as_deref(), out),
+        Command::Test {
+            paths,
+            plugins,
+            json,
+        } => test::run(&paths, plugins.as_deref(), json, out),
+        Command::New {
+            name,
+            lang,
+            dir,
+            sdk,
+        } => new::run(&name, lang, dir.as_deref(), sdk.as_deref(), out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e:#}");
+            2
+        }
+    }
+}
