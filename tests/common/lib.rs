@@ -50,6 +50,35 @@ pub fn example_plugins_dir() -> &'static Path {
     })
 }
 
+/// Builds the Python and JavaScript example plugins with their real
+/// toolchains (once per test binary) and returns the directory holding them.
+pub fn interpreted_plugins_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = workspace_root();
+        let out = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"))
+            .join("test-plugins/interpreted");
+        let status = Command::new(root.join("scripts/build-interpreted-plugins"))
+            .arg(&out)
+            .status()
+            .expect("run scripts/build-interpreted-plugins");
+        assert!(status.success(), "building the Python and JavaScript plugins failed");
+        out
+    })
+}
+
+/// Runs the `escalator` command line in-process; returns exit code and output.
+pub fn escalator_cli(args: &[&str]) -> (i32, String) {
+    use clap::Parser;
+    let cli = escalator::cli::Cli::try_parse_from(std::iter::once("escalator").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("bad arguments {args:?}: {e}"));
+    let mut out = Vec::new();
+    let code = escalator::cli::run(cli.command, &mut out);
+    (code, String::from_utf8(out).unwrap())
+}
+
 /// The built `.wasm` of example or fixture plugin `name` (e.g. `vip-accounts`).
 pub fn example_plugin(name: &str) -> PathBuf {
     let p = example_plugins_dir().join(format!("{name}.wasm"));

@@ -83,7 +83,7 @@ pub fn run(
     };
     let sdk = sdk.canonicalize().unwrap_or(sdk);
     let artifact = match lang {
-        Lang::Rust => format!("../target/wasm32-wasip2/release/{crate_name}.wasm"),
+        Lang::Rust => format!("{crate_name}.wasm"),
         Lang::Python | Lang::Js => format!("{name}.wasm"),
     };
     for (path, template) in files(lang) {
@@ -105,7 +105,9 @@ pub fn run(
         std::fs::set_permissions(dir.join("build.sh"), std::fs::Permissions::from_mode(0o755))?;
     }
     let next = match lang {
-        Lang::Rust => "cargo build --release --target wasm32-wasip2 && escalator test tests/",
+        Lang::Rust => {
+            "cargo build --release --target wasm32-wasip2 && escalator test --plugins target/wasm32-wasip2/release tests/"
+        }
         Lang::Python => "./build.sh && escalator test .",
         Lang::Js => "npm install && npm run build && escalator test .",
     };

@@ -105,7 +105,7 @@ fn fixtures_in(path: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
                 fixtures_in(&e, found)?;
             }
         }
-    } else if path.to_string_lossy().ends_with(".test.json") || found.is_empty() && path.is_file() {
+    } else if path.to_string_lossy().ends_with(".test.json") {
         found.push(path.to_owned());
     }
     Ok(())
@@ -172,7 +172,12 @@ pub fn run(
         if !p.exists() {
             bail!("{} does not exist", p.display());
         }
-        fixtures_in(p, &mut files)?;
+        if p.is_file() {
+            // A file named on the command line is a fixture whatever its name.
+            files.push(p.clone());
+        } else {
+            fixtures_in(p, &mut files)?;
+        }
     }
     if files.is_empty() {
         bail!("no *.test.json fixtures found");
