@@ -1,6 +1,8 @@
 //! The plugin-author command line: check, eval, test, new.
 
-use escalator_integration_tests::{escalator_cli, example_plugin, example_plugins_dir, workspace_root};
+use escalator_integration_tests::{
+    escalator_cli, example_plugin, example_plugins_dir, workspace_root,
+};
 
 fn path(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
@@ -33,9 +35,17 @@ fn check_fails_with_the_step_and_reason() {
     assert_eq!(code, 1);
     assert!(out.contains("FAILED at step `compile`"), "{out}");
 
-    let (code, out) = escalator_cli(&["check", path(&example_plugin("vip-accounts")), "-s", "top_n=-1"]);
+    let (code, out) = escalator_cli(&[
+        "check",
+        path(&example_plugin("vip-accounts")),
+        "-s",
+        "top_n=-1",
+    ]);
     assert_eq!(code, 1);
-    assert!(out.contains("FAILED at step `validate`") && out.contains("top_n"), "{out}");
+    assert!(
+        out.contains("FAILED at step `validate`") && out.contains("top_n"),
+        "{out}"
+    );
 
     let (code, out) = escalator_cli(&["check", path(&example_plugin("smoke-trap"))]);
     assert_eq!(code, 1);
@@ -54,7 +64,12 @@ fn settings_files_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let settings = dir.path().join("vip.toml");
     std::fs::write(&settings, "top_n = 7\ntiers = [\"gold\"]\n").unwrap();
-    let (code, out) = escalator_cli(&["check", path(&example_plugin("vip-accounts")), "-s", path(&settings)]);
+    let (code, out) = escalator_cli(&[
+        "check",
+        path(&example_plugin("vip-accounts")),
+        "-s",
+        path(&settings),
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("top_n                = 7 (set)"), "{out}");
     assert!(out.contains("[\"gold\"] (set)"), "{out}");
@@ -95,7 +110,12 @@ fn the_example_plugins_pass_their_own_fixtures() {
     let plugins = example_plugins_dir();
     let examples = workspace_root().join("example-plugins");
     for dir in ["vip-accounts", "topic-guard", "loop-detector"] {
-        let (code, out) = escalator_cli(&["test", "--plugins", path(plugins), path(&examples.join(dir))]);
+        let (code, out) = escalator_cli(&[
+            "test",
+            "--plugins",
+            path(plugins),
+            path(&examples.join(dir)),
+        ]);
         assert_eq!(code, 0, "{out}");
         assert!(out.contains(" passed, 0 failed"), "{out}");
     }
@@ -122,12 +142,16 @@ fn a_failing_case_is_reported_and_fails_the_run() {
     let (code, out) = escalator_cli(&["test", "--plugins", path(plugins), path(&fixture)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  expects the wrong verdict"), "{out}");
-    assert!(out.contains("verdict: expected stay, got escalate"), "{out}");
+    assert!(
+        out.contains("verdict: expected stay, got escalate"),
+        "{out}"
+    );
     assert!(out.contains("pass  right"), "{out}");
     assert!(out.contains("fuel: used"), "{out}");
     assert!(out.contains("1 passed, 2 failed"), "{out}");
 
-    let (code, out) = escalator_cli(&["test", "--json", "--plugins", path(plugins), path(&fixture)]);
+    let (code, out) =
+        escalator_cli(&["test", "--json", "--plugins", path(plugins), path(&fixture)]);
     assert_eq!(code, 1);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["passed"], 1);
@@ -139,7 +163,14 @@ fn a_failing_case_is_reported_and_fails_the_run() {
 fn a_new_rust_plugin_builds_and_passes_its_sample_test() {
     let dir = tempfile::tempdir().unwrap();
     let plugin_dir = dir.path().join("refund-watch");
-    let (code, out) = escalator_cli(&["new", "refund-watch", "--lang", "rust", "--dir", path(&plugin_dir)]);
+    let (code, out) = escalator_cli(&[
+        "new",
+        "refund-watch",
+        "--lang",
+        "rust",
+        "--dir",
+        path(&plugin_dir),
+    ]);
     assert_eq!(code, 0, "{out}");
     // Build it as its author would, sharing the tests' wasm target directory.
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -154,7 +185,12 @@ fn a_new_rust_plugin_builds_and_passes_its_sample_test() {
         .unwrap();
     assert!(status.success());
     let built = target.join("wasm32-wasip2/release");
-    let (code, out) = escalator_cli(&["test", "--plugins", path(&built), path(&plugin_dir.join("tests"))]);
+    let (code, out) = escalator_cli(&[
+        "test",
+        "--plugins",
+        path(&built),
+        path(&plugin_dir.join("tests")),
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 passed, 0 failed"), "{out}");
 

@@ -64,7 +64,10 @@ pub fn interpreted_plugins_dir() -> &'static Path {
             .arg(&out)
             .status()
             .expect("run scripts/build-interpreted-plugins");
-        assert!(status.success(), "building the Python and JavaScript plugins failed");
+        assert!(
+            status.success(),
+            "building the Python and JavaScript plugins failed"
+        );
         out
     })
 }
@@ -72,8 +75,10 @@ pub fn interpreted_plugins_dir() -> &'static Path {
 /// Runs the `escalator` command line in-process; returns exit code and output.
 pub fn escalator_cli(args: &[&str]) -> (i32, String) {
     use clap::Parser;
-    let cli = escalator::cli::Cli::try_parse_from(std::iter::once("escalator").chain(args.iter().copied()))
-        .unwrap_or_else(|e| panic!("bad arguments {args:?}: {e}"));
+    let cli = escalator::cli::Cli::try_parse_from(
+        std::iter::once("escalator").chain(args.iter().copied()),
+    )
+    .unwrap_or_else(|e| panic!("bad arguments {args:?}: {e}"));
     let mut out = Vec::new();
     let code = escalator::cli::run(cli.command, &mut out);
     (code, String::from_utf8(out).unwrap())
