@@ -117,6 +117,10 @@ impl<R: Rule> __bindings::Guest for __Adapter<R> {
 /// Writes a record to Escalator's log, tagged with this plugin's name.
 ///
 /// Outside WebAssembly (in native unit tests) the record goes to stderr.
+///
+/// ```
+/// escalator_sdk::log(escalator_sdk::Level::Info, "matched the refund rule");
+/// ```
 pub fn log(level: Level, message: &str) {
     #[cfg(target_arch = "wasm32")]
     __bindings::escalator::rules::host::log(level, message);

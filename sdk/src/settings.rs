@@ -4,6 +4,16 @@ use crate::{Setting, SettingValue};
 
 /// A read-only view of a plugin's settings.
 ///
+/// ```
+/// use escalator_sdk::{Setting, SettingValue, Settings};
+///
+/// let items = vec![Setting { name: "top_n".into(), value: SettingValue::Integer(10) }];
+/// let settings = Settings::new(&items);
+/// assert_eq!(settings.integer("top_n"), Some(10));
+/// assert_eq!(settings.number("top_n"), Some(10.0));
+/// assert!(settings.text_list("missing").is_empty());
+/// ```
+///
 /// The host checks each setting against the type the plugin declared and
 /// fills in declared defaults, so a getter returns `None` only for a setting
 /// that was never declared or that is required and missing.

@@ -13,6 +13,13 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// True when the words of `phrase` appear consecutively in `text`, ignoring
 /// case and punctuation.
+///
+/// ```
+/// use escalator_sdk::text::contains_phrase;
+///
+/// assert!(contains_phrase("Can I TALK to a human, please?", "talk to a human"));
+/// assert!(!contains_phrase("cancellation fee", "cancel"));
+/// ```
 pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     let needle = words(phrase);
     if needle.is_empty() {

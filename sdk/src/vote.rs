@@ -16,6 +16,15 @@ impl Vote {
     }
 
     /// A vote to hand the conversation to a human, with weight 1.0.
+    ///
+    /// ```
+    /// use escalator_sdk::{Verdict, Vote};
+    ///
+    /// let vote = Vote::escalate("vip_account", "ranked #3").hard().priority(90).queue("enterprise");
+    /// assert_eq!(vote.verdict, Verdict::Escalate);
+    /// assert!(vote.hard);
+    /// assert_eq!(vote.routing.unwrap().queue.as_deref(), Some("enterprise"));
+    /// ```
     pub fn escalate(reason: &str, detail: &str) -> Self {
         Self::with_verdict(Verdict::Escalate, reason, detail)
     }
