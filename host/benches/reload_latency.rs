@@ -116,7 +116,7 @@ fn main() {
         ..Config::default()
     };
     let live = Arc::new(LiveConfig::fixed(config.clone()));
-    let registry = Arc::new(Registry::new(Runtime::new().unwrap()));
+    let registry = Arc::new(Registry::new(Runtime::new(None).unwrap()));
     registry.reload(&config, Instant::now());
     let _watch = escalator::watch::start(live, registry.clone(), None).unwrap();
 

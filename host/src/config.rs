@@ -55,6 +55,7 @@ pub enum ConfigError {
 struct RawConfig {
     listen: Option<String>,
     plugins_dir: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
     #[serde(default)]
     merge: RawMerge,
     #[serde(default)]
@@ -117,6 +118,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The directory watched for `*.wasm` rule plugins.
     pub plugins_dir: PathBuf,
+    /// The compiled-plugin cache; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
     /// How votes become an action.
     pub merge: MergeConfig,
     /// The built-in triggers.
@@ -290,6 +293,7 @@ impl Default for Config {
         Config {
             listen: DEFAULT_LISTEN.parse().expect("default address parses"),
             plugins_dir: PathBuf::from(DEFAULT_PLUGINS_DIR),
+            cache_dir: crate::plugin::cache::default_dir(),
             merge: MergeConfig::default(),
             triggers: TriggersConfig::default(),
             tiers: TierConfig::default(),
@@ -322,9 +326,12 @@ impl Config {
             },
             other => other,
         })?;
+        let base = path.parent().unwrap_or(Path::new("."));
         if config.plugins_dir.is_relative() {
-            let base = path.parent().unwrap_or(Path::new("."));
             config.plugins_dir = base.join(&config.plugins_dir);
+        }
+        if let Some(cache) = config.cache_dir.as_mut().filter(|c| c.is_relative()) {
+            *cache = base.join(&*cache);
         }
         Ok(config)
     }
@@ -405,6 +412,12 @@ impl Config {
         Ok(Config {
             listen,
             plugins_dir: raw.plugins_dir.unwrap_or(d.plugins_dir),
+            // An empty path turns the cache off.
+            cache_dir: match raw.cache_dir {
+                Some(p) if p.as_os_str().is_empty() => None,
+                Some(p) => Some(p),
+                None => d.cache_dir,
+            },
             merge,
             triggers: raw.triggers,
             tiers: raw.tiers,

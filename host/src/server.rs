@@ -37,8 +37,8 @@ impl Service {
     /// the service.
     pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::signals::warm_up();
-        let runtime =
-            Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+        let runtime = Runtime::new(config.get().cache_dir.clone())
+            .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
         let registry = Arc::new(Registry::new(runtime));
         let current = config.get();
         let dir = &current.plugins_dir;

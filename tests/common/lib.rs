@@ -21,6 +21,15 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
+/// The compiled-plugin cache shared by the tests' servers, under the target
+/// directory (so Python and JavaScript plugins compile once per build).
+pub fn test_cache_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("test-compiled-cache")
+}
+
 /// Builds every example plugin and every test fixture plugin (in
 /// `tests/plugins/`) for wasm32-wasip2, once per test binary, and returns the
 /// directory holding the `.wasm` files. A separate target
@@ -126,6 +135,7 @@ impl TestServer {
     pub async fn start_in(config_toml: &str, dir: tempfile::TempDir) -> TestServer {
         let mut config = Config::parse(config_toml).expect("test config parses");
         config.plugins_dir = dir.path().to_owned();
+        config.cache_dir = Some(test_cache_dir());
         TestServer::launch(LiveConfig::fixed(config), dir, None).await
     }
 
@@ -139,7 +149,8 @@ impl TestServer {
         }
         let config_dir = tempfile::tempdir().unwrap();
         let path = config_dir.path().join("config.toml");
-        std::fs::write(&path, config_toml).unwrap();
+        let cache = format!("cache_dir = {:?}\n", test_cache_dir().display().to_string());
+        std::fs::write(&path, cache + config_toml).unwrap();
         let overrides = Overrides {
             listen: None,
             plugins_dir: Some(dir.path().to_owned()),

@@ -68,11 +68,11 @@ pub fn plugin_config(
 
 /// Reads, compiles and loads `path` through the whole load gate.
 pub fn load(path: &Path, config: &PluginConfig) -> anyhow::Result<Standalone> {
-    let runtime =
-        Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+    let runtime = Runtime::new(crate::plugin::cache::default_dir())
+        .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha = sha256_hex(&bytes);
-    let plugin = compile(&runtime, &bytes)
+    let plugin = compile(&runtime, &bytes, &sha)
         .map_err(|message| LoadFailure {
             step: crate::plugin::LoadStep::Compile,
             message,

@@ -182,8 +182,8 @@ pub fn run(
     if files.is_empty() {
         bail!("no *.test.json fixtures found");
     }
-    let runtime =
-        Runtime::new().map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+    let runtime = Runtime::new(crate::plugin::cache::default_dir())
+        .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
     let mut outcomes = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
@@ -204,7 +204,7 @@ pub fn run(
             )
         })?;
         let sha = sha256_hex(&bytes);
-        let component = compile(&runtime, &bytes)
+        let component = compile(&runtime, &bytes, &sha)
             .map_err(|m| anyhow::anyhow!("{}: {m}", plugin_path.display()))?;
         // One load per distinct settings, shared by the cases that use them.
         let mut loaded: BTreeMap<String, Result<LoadedPlugin, String>> = BTreeMap::new();

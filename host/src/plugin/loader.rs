@@ -137,7 +137,7 @@ pub static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
 
 /// The compile step of the gate: checks that the bytes are a component (not
 /// a core module, not something else) and compiles them.
-pub fn compile(runtime: &Runtime, bytes: &[u8]) -> Result<Component, String> {
+pub fn compile(runtime: &Runtime, bytes: &[u8], sha256: &str) -> Result<Component, String> {
     let header = bytes.get(..8);
     if header == Some(&CORE_MODULE_HEADER[..]) {
         return Err(
@@ -152,7 +152,17 @@ pub fn compile(runtime: &Runtime, bytes: &[u8]) -> Result<Component, String> {
             bytes.len()
         ));
     }
-    runtime.compile(bytes).map_err(|e| describe_error(&e))
+    let started = Instant::now();
+    let (component, origin) = runtime
+        .compile(bytes, sha256)
+        .map_err(|e| describe_error(&e))?;
+    tracing::debug!(
+        sha256,
+        ?origin,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "component ready"
+    );
+    Ok(component)
 }
 
 /// Whether a compile failure looks like a file caught while still being

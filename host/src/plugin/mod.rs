@@ -4,6 +4,7 @@
 
 pub mod bindings;
 mod breaker;
+pub mod cache;
 mod convert;
 pub mod interface;
 mod loader;

@@ -540,7 +540,7 @@ impl Registry {
 
         let component = match state.compiled.get(&sha) {
             Some(component) => component,
-            None => match compile(&self.runtime, &bytes) {
+            None => match compile(&self.runtime, &bytes, &sha) {
                 Ok(component) => {
                     state.compiled.insert(sha.clone(), component.clone());
                     component

@@ -3,17 +3,20 @@
 //! context that grants nothing (no files, environment, arguments, network or
 //! inherited stdio).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{
-    Config as EngineConfig, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
 };
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, Level};
+use super::cache::{ArtifactCache, Origin};
 use crate::config::Limits;
 
 /// How often the epoch advances. Deadlines are counted in these ticks, so a
@@ -25,18 +28,46 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 pub struct Runtime {
     engine: Engine,
     linker: Linker<PluginState>,
+    cache: Option<ArtifactCache>,
 }
 
+/// Instances the pooling allocator keeps slots for. Each decision holds one
+/// instance per plugin while it runs; 1000 covers 10 plugins × 2 × cores of
+/// concurrent decisions with room to spare, and slots are virtual memory
+/// until used.
+const POOLED_INSTANCES: u32 = 1000;
+
 impl Runtime {
-    /// Builds the engine (fuel and epoch interruption on) and a linker with
-    /// WASI and the `escalator:rules/host` interface, and starts the epoch
-    /// ticker, which stops when the engine is dropped.
-    pub fn new() -> wasmtime::Result<Arc<Runtime>> {
+    /// Builds the engine (fuel and epoch interruption on, pooling
+    /// allocator with copy-on-write memory images) and a linker with WASI and
+    /// the `escalator:rules/host` interface, and starts the epoch ticker,
+    /// which stops when the engine is dropped. `cache_dir` enables the
+    /// compiled-artifact cache.
+    pub fn new(cache_dir: Option<PathBuf>) -> wasmtime::Result<Arc<Runtime>> {
         let mut config = EngineConfig::new();
         config.wasm_component_model(true);
         config.consume_fuel(true);
         config.epoch_interruption(true);
+        config.memory_init_cow(true);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(POOLED_INSTANCES)
+            .total_core_instances(POOLED_INSTANCES * 16)
+            .total_memories(POOLED_INSTANCES * 4)
+            .total_tables(POOLED_INSTANCES * 4)
+            .max_core_instances_per_component(64)
+            .max_memories_per_component(16)
+            .max_tables_per_component(16)
+            // Per-plugin caps are enforced by each store's limiter; the pool
+            // only has to fit the largest allowed (`memory_mib` ≤ 4096).
+            .max_memory_size(4 << 30)
+            .table_elements(100_000)
+            // Keep a warm pool of zeroed pages, so instantiation does not
+            // pay for clearing memory.
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(1 << 16);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
+        let cache = cache_dir.map(|dir| ArtifactCache::new(dir, &engine));
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -55,12 +86,20 @@ impl Runtime {
                 }
             })?;
 
-        Ok(Arc::new(Runtime { engine, linker }))
+        Ok(Arc::new(Runtime {
+            engine,
+            linker,
+            cache,
+        }))
     }
 
-    /// Compiles a component.
-    pub fn compile(&self, bytes: &[u8]) -> wasmtime::Result<Component> {
-        Component::new(&self.engine, bytes)
+    /// Compiles a component whose file hashes to `sha256`, or loads it from
+    /// the compiled-artifact cache.
+    pub fn compile(&self, bytes: &[u8], sha256: &str) -> wasmtime::Result<(Component, Origin)> {
+        match &self.cache {
+            Some(cache) => cache.get_or_compile(&self.engine, sha256, bytes),
+            None => Ok((Component::new(&self.engine, bytes)?, Origin::Compiled)),
+        }
     }
 
     /// The engine plugins are compiled for.
