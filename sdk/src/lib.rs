@@ -85,15 +85,26 @@ pub trait Rule {
 
 /// Exports a [`Rule`] as the plugin's implementation of the `rule` world.
 ///
-/// Call it once, at the top level of the plugin crate.
+/// Call it once, at the top level of the plugin crate. The exports exist only
+/// in the WebAssembly build: natively, several rule crates can be linked into
+/// one program (tests, benchmarks) without their exports clashing.
 #[macro_export]
 macro_rules! export_rule {
     ($rule:ty) => {
-        #[doc(hidden)]
-        type __EscalatorExportedRule = $crate::__Adapter<$rule>;
-        $crate::__bindings::__export_rule_world!(
-            __EscalatorExportedRule with_types_in $crate::__bindings
-        );
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            type __EscalatorExportedRule = $crate::__Adapter<$rule>;
+            $crate::__bindings::__export_rule_world!(
+                __EscalatorExportedRule with_types_in $crate::__bindings
+            );
+        };
+        // Natively, this keeps the rule "used" for dead-code analysis.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = {
+            let _ = <$crate::__Adapter<$rule> as $crate::__bindings::Guest>::describe;
+            let _ = <$crate::__Adapter<$rule> as $crate::__bindings::Guest>::validate_settings;
+            let _ = <$crate::__Adapter<$rule> as $crate::__bindings::Guest>::evaluate;
+        };
     };
 }
 

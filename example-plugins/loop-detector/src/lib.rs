@@ -4,7 +4,8 @@
 use escalator_sdk::text::{first_phrase, similarity};
 use escalator_sdk::{Input, Level, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
 
-struct LoopDetector;
+/// The rule; public so benchmarks can run it natively.
+pub struct LoopDetector;
 
 const DEFAULT_REPEATS: i64 = 3;
 const DEFAULT_SIMILARITY: f64 = 0.7;

@@ -6,7 +6,8 @@
 use escalator_sdk::text::first_phrase;
 use escalator_sdk::{Input, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
 
-struct TopicGuard;
+/// The rule; public so benchmarks can run it natively.
+pub struct TopicGuard;
 
 /// One always-escalate topic: where to look and where to route.
 struct Guarded {

@@ -4,7 +4,8 @@
 
 use escalator_sdk::{Input, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
 
-struct VipAccounts;
+/// The rule; public so benchmarks can run it natively.
+pub struct VipAccounts;
 
 const DEFAULT_TOP_N: i64 = 100;
 const DEFAULT_PRIORITY: i64 = 90;

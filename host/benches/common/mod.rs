@@ -1,0 +1,67 @@
+//! Helpers shared by the benchmarks: building plugins, a representative
+//! conversation.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Builds the Rust example plugins (release, wasm32-wasip2) and returns the
+/// directory holding them.
+pub fn rust_plugins() -> PathBuf {
+    let root = root();
+    let target = root.join("target/bench-plugins");
+    let out = target.join("out");
+    let status = Command::new(root.join("scripts/build-plugins"))
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("run scripts/build-plugins");
+    assert!(status.success());
+    out
+}
+
+/// The three Rust examples.
+pub const EXAMPLES: [&str; 3] = ["topic-guard", "vip-accounts", "loop-detector"];
+
+/// Fills `dir` with `n` plugins, cycling through the Rust examples under
+/// distinct names (`p00-topic-guard.wasm`, …).
+pub fn install(built: &Path, dir: &Path, n: usize) {
+    for i in 0..n {
+        let name = EXAMPLES[i % EXAMPLES.len()];
+        std::fs::copy(
+            built.join(format!("{name}.wasm")),
+            dir.join(format!("p{i:02}-{name}.wasm")),
+        )
+        .unwrap();
+    }
+}
+
+/// A representative request: a customer, a topic, six messages, AI turns
+/// with confidence; nothing escalates, so every trigger and plugin does its
+/// full work.
+pub const CONVERSATION: &str = r#"{
+  "conversation_id": "bench-1", "channel": "chat", "now": "2026-03-02T14:03:00Z",
+  "customer": { "id": "c-42", "tier": "pro", "account_rank": 4200, "language": "en-GB",
+                "timezone": "Europe/London", "attributes": { "plan": "annual" } },
+  "topic": { "category": "orders", "subcategory": "tracking" },
+  "messages": [
+    { "role": "customer", "text": "Hi, my parcel was due yesterday and has not arrived", "at": "2026-03-02T14:00:00Z" },
+    { "role": "ai", "text": "Sorry about that! Let me check the courier for you.", "at": "2026-03-02T14:00:05Z",
+      "ai": { "confidence": 0.91, "intent": "order-status", "outcome": "answered" } },
+    { "role": "customer", "text": "It is order 5521, shipped last week", "at": "2026-03-02T14:01:00Z" },
+    { "role": "ai", "text": "Thanks. The courier shows it out for delivery today.", "at": "2026-03-02T14:01:06Z",
+      "ai": { "confidence": 0.88, "intent": "order-status", "outcome": "answered" } },
+    { "role": "customer", "text": "Great, what time window should I expect?", "at": "2026-03-02T14:02:00Z" },
+    { "role": "ai", "text": "Between 2pm and 6pm.", "at": "2026-03-02T14:02:04Z",
+      "ai": { "confidence": 0.84, "intent": "order-status", "outcome": "answered" } }
+  ]
+}"#;

@@ -1,0 +1,166 @@
+//! In-process decision cost: built-ins only, with 1, 5 and 10 Rust plugins in
+//! Wasm, and the same rules compiled natively (the SDK builds for the host),
+//! for the Wasm/native ratio.
+//!
+//!     cargo bench -p escalator --bench decide
+
+// criterion's macros generate undocumented public items.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use escalator::config::{BreakerConfig, Config};
+use escalator::decide::decide;
+use escalator::input::{Conversation, Role};
+use escalator::plugin::{Registry, Runtime, to_wit_input};
+use escalator::signals::Signals;
+use escalator_sdk::Rule;
+
+fn conversation() -> Conversation {
+    Conversation::from_json(common::CONVERSATION.as_bytes(), chrono::Utc::now()).unwrap()
+}
+
+/// The SDK's view of a conversation: what a natively compiled rule gets.
+fn sdk_input(c: &Conversation, s: &Signals) -> escalator_sdk::Input {
+    use escalator_sdk as sdk;
+    let attrs = |m: &std::collections::BTreeMap<String, String>| {
+        m.iter()
+            .map(|(k, v)| sdk::Attribute {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect()
+    };
+    sdk::Input {
+        conversation: sdk::Conversation {
+            id: c.id.clone(),
+            channel: c.channel.clone(),
+            messages: c
+                .messages
+                .iter()
+                .map(|m| sdk::Message {
+                    role: match m.role {
+                        Role::Customer => sdk::Role::Customer,
+                        Role::Ai => sdk::Role::Ai,
+                        Role::Agent => sdk::Role::Agent,
+                        Role::System => sdk::Role::System,
+                    },
+                    text: m.text.clone(),
+                    at_ms: m.at.timestamp_millis(),
+                    ai: m.ai.as_ref().map(|a| sdk::AiTurn {
+                        confidence: a.confidence,
+                        intent: a.intent.clone(),
+                        outcome: a.outcome.clone(),
+                    }),
+                })
+                .collect(),
+            attributes: attrs(&c.attributes),
+        },
+        customer: sdk::Customer {
+            id: c.customer.id.clone(),
+            tier: c.customer.tier.clone(),
+            account_rank: c.customer.account_rank,
+            language: c.customer.language.clone(),
+            timezone: c.customer.timezone.clone(),
+            attributes: attrs(&c.customer.attributes),
+        },
+        topic: sdk::Topic {
+            category: c.topic.category.clone(),
+            subcategory: c.topic.subcategory.clone(),
+        },
+        settings: Vec::new(),
+        signals: sdk::Signals {
+            message_sentiment: s.message_sentiment.clone(),
+            latest_ai_confidence: s.latest_ai_confidence,
+            lowest_ai_confidence: s.lowest_ai_confidence,
+            elapsed_ms: s.elapsed_ms,
+            customer_turns: s.customer_turns,
+            now_ms: c.now.timestamp_millis(),
+        },
+    }
+}
+
+/// Each example's declared defaults, as native settings.
+fn native_settings<R: Rule>() -> Vec<escalator_sdk::Setting> {
+    R::describe()
+        .settings
+        .into_iter()
+        .map(|s| escalator_sdk::Setting {
+            name: s.name,
+            value: s.default.unwrap(),
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let built = common::rust_plugins();
+    let runtime = Runtime::new(None).unwrap();
+    let mut group = c.benchmark_group("decide");
+
+    for n in [0usize, 1, 5, 10] {
+        let dir = tempfile::tempdir().unwrap();
+        common::install(&built, dir.path(), n);
+        let config = Config {
+            plugins_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let registry = Registry::new(Arc::clone(&runtime));
+        registry.reload(&config, Instant::now());
+        let set = registry.current();
+        assert_eq!(set.active.len(), n);
+        let conv = conversation();
+        let label = if n == 0 {
+            "builtins only".to_owned()
+        } else {
+            format!("builtins + {n} wasm plugins")
+        };
+        group.bench_function(label, |b| {
+            b.iter(|| decide(conv.clone(), &config, &set, &runtime, false))
+        });
+
+        if n > 0 {
+            // The plugin votes alone, Wasm: fresh instance + call per plugin.
+            group.bench_function(format!("{n} plugin votes, wasm"), |b| {
+                b.iter(|| {
+                    let signals = Signals::compute(&conv);
+                    let mut input = to_wit_input(&conv, &signals);
+                    set.active
+                        .iter()
+                        .map(|p| p.evaluate(&runtime, &mut input, &BreakerConfig::default()))
+                        .count()
+                })
+            });
+            // The same rules compiled natively, same input work.
+            let settings = [
+                native_settings::<topic_guard::TopicGuard>(),
+                native_settings::<vip_accounts::VipAccounts>(),
+                native_settings::<loop_detector::LoopDetector>(),
+            ];
+            group.bench_function(format!("{n} plugin votes, native"), |b| {
+                b.iter(|| {
+                    let signals = Signals::compute(&conv);
+                    let mut input = sdk_input(&conv, &signals);
+                    (0..n)
+                        .map(|i| {
+                            input.settings.clone_from(&settings[i % 3]);
+                            match i % 3 {
+                                0 => topic_guard::TopicGuard::evaluate(&input),
+                                1 => vip_accounts::VipAccounts::evaluate(&input),
+                                _ => loop_detector::LoopDetector::evaluate(&input),
+                            }
+                            .is_ok()
+                        })
+                        .count()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,160 @@
+//! HTTP load: `POST /v1/decide` with 10 Rust plugins against the same
+//! server's trivial JSON route (`GET /healthz`), on loopback, client and
+//! server on the same machine.
+//!
+//! 1. Throughput, closed loop: CONCURRENCY clients send back to back for
+//!    SECONDS per route.
+//! 2. Latency at a fixed moderate rate (open loop): requests are sent on a
+//!    schedule whether or not earlier ones are done; p50/p99.
+//!
+//!     cargo bench -p escalator --bench http_load [-- SECONDS]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use escalator::config::Config;
+use escalator::live_config::LiveConfig;
+use escalator::server::{Service, bind};
+
+const CONCURRENCY: usize = 16;
+/// The fixed rate of the latency run, requests per second.
+const RATE: u64 = 200;
+
+async fn closed_loop(
+    client: &reqwest::Client,
+    decide: bool,
+    url: &str,
+    body: &serde_json::Value,
+    secs: u64,
+) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (client, done, stop, url, body) = (
+            client.clone(),
+            done.clone(),
+            stop.clone(),
+            url.to_owned(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let r = if decide {
+                    client.post(&url).json(&body).send().await
+                } else {
+                    client.get(&url).send().await
+                };
+                let ok = r.unwrap().bytes().await.is_ok();
+                assert!(ok);
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let n = done.load(Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / elapsed
+}
+
+async fn fixed_rate(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+    secs: u64,
+) -> Vec<f64> {
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::new();
+    for _ in 0..RATE * secs {
+        ticker.tick().await;
+        let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let start = Instant::now();
+            let r = client.post(&url).json(&body).send().await.unwrap();
+            assert!(r.status().is_success());
+            r.bytes().await.unwrap();
+            start.elapsed().as_secs_f64() * 1e3
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.push(t.await.unwrap());
+    }
+    latencies.sort_by(f64::total_cmp);
+    latencies
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let secs: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10);
+    let built = common::rust_plugins();
+    let dir = tempfile::tempdir().unwrap();
+    common::install(&built, dir.path(), 10);
+    let config = Config {
+        plugins_dir: dir.path().to_owned(),
+        cache_dir: None,
+        ..Config::default()
+    };
+
+    // The server on its own runtime, as `escalator serve` runs it.
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let addr = server_rt.block_on(async {
+        let service = Service::start(LiveConfig::fixed(config)).unwrap();
+        assert_eq!(service.state.registry.current().active.len(), 10);
+        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        tokio::spawn(service.serve(listener, std::future::pending()));
+        addr
+    });
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    client_rt.block_on(async {
+        let client = reqwest::Client::new();
+        let body: serde_json::Value = serde_json::from_str(common::CONVERSATION).unwrap();
+        let decide = format!("http://{addr}/v1/decide");
+        let trivial = format!("http://{addr}/healthz");
+        // Warm up connections and allocator pools.
+        closed_loop(&client, true, &decide, &body, 1).await;
+
+        let decide_rps = closed_loop(&client, true, &decide, &body, secs).await;
+        let trivial_rps = closed_loop(&client, false, &trivial, &body, secs).await;
+        println!("throughput, {CONCURRENCY} concurrent clients, {secs} s each:");
+        println!("  POST /v1/decide (10 wasm plugins): {decide_rps:>9.0} req/s");
+        println!("  GET  /healthz (trivial JSON):      {trivial_rps:>9.0} req/s");
+        println!(
+            "  ratio decide/trivial:              {:>9.1} %",
+            decide_rps / trivial_rps * 100.0
+        );
+
+        let lat = fixed_rate(&client, &decide, &body, secs).await;
+        println!(
+            "latency of POST /v1/decide at a fixed {RATE} req/s for {secs} s ({} requests):",
+            lat.len()
+        );
+        println!(
+            "  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+            pct(&lat, 0.5),
+            pct(&lat, 0.9),
+            pct(&lat, 0.99),
+            lat[lat.len() - 1]
+        );
+    });
+}
