@@ -237,3 +237,45 @@ async fn limits_can_be_overridden_per_plugin() {
     assert_eq!(status["limits"]["deadline_ms"], 60);
     assert_eq!(status["on_failure"], "abstain");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reused_instances_carry_state_fresh_ones_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["fresh", "reused"] {
+        std::fs::copy(
+            example_plugin("misbehave"),
+            dir.path().join(format!("{name}.wasm")),
+        )
+        .unwrap();
+    }
+    let server = TestServer::start_in(
+        "[breaker]\nfailures = 100\n[plugins.reused]\ninstances = \"reuse\"\nreuse_calls = 3\n",
+        dir,
+    )
+    .await;
+    let mut fresh = Vec::new();
+    let mut reused = Vec::new();
+    for text in [
+        "count", "count", "count", "count", "count", "panic", "count",
+    ] {
+        let d = server
+            .decide(&conversation(&[("customer", text, None)]))
+            .await;
+        fresh.push(
+            vote(&d, "plugin:fresh")["detail"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        );
+        reused.push(
+            vote(&d, "plugin:reused")["detail"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        );
+    }
+    // Fresh: every call is the instance's first.
+    assert_eq!(fresh, ["1", "1", "1", "1", "1", "", "1"]);
+    // Reused: retired after 3 calls, and dropped after a failure.
+    assert_eq!(reused, ["1", "2", "3", "1", "2", "", "1"]);
+}

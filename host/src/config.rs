@@ -17,6 +17,9 @@ pub use crate::policy::{
 
 /// Where the service listens when neither the file nor the command line says.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Decisions a reused instance serves before it is retired.
+pub const DEFAULT_REUSE_CALLS: u32 = 1000;
+
 /// The plugins directory when neither the file nor the command line says.
 pub const DEFAULT_PLUGINS_DIR: &str = "plugins";
 
@@ -103,6 +106,8 @@ struct RawPlugin {
     enabled: Option<bool>,
     weight: Option<f64>,
     on_failure: Option<FailurePolicy>,
+    instances: Option<InstanceStrategy>,
+    reuse_calls: Option<u32>,
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
@@ -236,6 +241,20 @@ pub enum FailurePolicy {
     Stay,
 }
 
+/// How a plugin's instances are used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceStrategy {
+    /// A fresh instance per decision: nothing survives between decisions.
+    #[default]
+    Fresh,
+    /// Instances are kept and reused, each for at most `reuse_calls`
+    /// decisions and never after a failure: much cheaper for plugins with an
+    /// interpreter inside, at the cost of state (globals, caches) carrying
+    /// over from one decision to the next.
+    Reuse,
+}
+
 /// The circuit breaker that quarantines a failing plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BreakerConfig {
@@ -267,6 +286,10 @@ pub struct PluginConfig {
     pub weight: f64,
     /// What a failure of this plugin counts as.
     pub on_failure: FailurePolicy,
+    /// Fresh instance per decision, or reused instances.
+    pub instances: InstanceStrategy,
+    /// With reused instances: decisions per instance before it is retired.
+    pub reuse_calls: u32,
     /// This plugin's limits: the global ones with its overrides applied.
     pub limits: Limits,
     /// Escalation tags of the plugin's reason codes, for the learning loop.
@@ -281,6 +304,8 @@ impl Default for PluginConfig {
             enabled: true,
             weight: 1.0,
             on_failure: FailurePolicy::Abstain,
+            instances: InstanceStrategy::Fresh,
+            reuse_calls: DEFAULT_REUSE_CALLS,
             limits: Limits::default(),
             reason_tags: BTreeMap::new(),
             settings: toml::Table::new(),
@@ -400,11 +425,19 @@ impl Config {
                 enabled: p.enabled.unwrap_or(true),
                 weight: p.weight.unwrap_or(1.0),
                 on_failure: p.on_failure.unwrap_or_default(),
+                instances: p.instances.unwrap_or_default(),
+                reuse_calls: p.reuse_calls.unwrap_or(DEFAULT_REUSE_CALLS),
                 limits: limits.overlaid(&p.limits),
                 reason_tags: p.reason_tags,
                 settings: p.settings,
             };
             weight(&format!("plugins.{name}.weight"), config.weight)?;
+            if config.reuse_calls < 1 {
+                return Err(invalid(
+                    &format!("plugins.{name}.reuse_calls"),
+                    "must be 1 or more",
+                ));
+            }
             config.limits.check(&format!("plugins.{name}.limits"))?;
             plugins.insert(name, config);
         }

@@ -2,7 +2,7 @@
 //! each must pass, and running a live plugin on one decision.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use super::breaker::{Admission, Breaker};
 use super::convert::{from_wit_vote, to_wit_input};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
 use super::settings;
-use crate::config::{BreakerConfig, FailurePolicy, Limits, PluginConfig};
+use crate::config::{BreakerConfig, FailurePolicy, InstanceStrategy, Limits, PluginConfig};
 use crate::input::Conversation;
 use crate::signals::Signals;
 use crate::vote::{Verdict, Vote};
@@ -92,6 +92,15 @@ pub struct LoadedPlugin {
     /// Quarantines this version when it keeps failing.
     pub breaker: Breaker,
     pre: RulePre<PluginState>,
+    /// Idle instances kept for reuse (`instances = "reuse"`).
+    warm: Mutex<Vec<Warm>>,
+}
+
+/// An instance kept for reuse, with the calls it has served.
+struct Warm {
+    store: wasmtime::Store<PluginState>,
+    rule: super::bindings::Rule,
+    calls: u32,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -230,7 +239,7 @@ impl LoadedPlugin {
                     format!("the plugin rejected its settings: {m}"),
                 )
             })?;
-        store.data().flush_output();
+        store.data_mut().flush_output();
 
         let plugin = LoadedPlugin {
             name: plugin_name,
@@ -249,11 +258,12 @@ impl LoadedPlugin {
             loaded_at: Utc::now(),
             breaker: Breaker::default(),
             pre,
+            warm: Mutex::new(Vec::new()),
         };
 
         let smoke = &*SMOKE;
         let mut input = to_wit_input(smoke, &Signals::compute(smoke));
-        let vote = plugin.call(runtime, &mut input);
+        let vote = plugin.call(runtime, &mut input, false);
         if let Some(e) = vote.error {
             return Err(fail(LoadStep::Smoke, format!("{}: {}", e.kind, e.message)));
         }
@@ -290,7 +300,7 @@ impl LoadedPlugin {
                 ),
             ),
             Admission::Call => {
-                let vote = self.call(runtime, input);
+                let vote = self.call(runtime, input, true);
                 match &vote.error {
                     Some(e) => self.breaker.failed(&self.name, e.kind, breaker),
                     None => self.breaker.succeeded(&self.name),
@@ -317,15 +327,33 @@ impl LoadedPlugin {
         vote
     }
 
-    /// One call in a fresh store; the vote's error says how it failed.
-    fn call(&self, runtime: &Runtime, input: &mut wit::Input) -> Vote {
+    /// One call, in a fresh instance or a reused one as configured (`pool`
+    /// false forces a fresh one that is not kept: the smoke test); the vote's
+    /// error says how it failed.
+    fn call(&self, runtime: &Runtime, input: &mut wit::Input, pool: bool) -> Vote {
         input.settings.clone_from(&self.settings);
-        let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|rule| rule.call_evaluate(&mut store, input));
-        store.data().flush_output();
+        let reuse = pool && self.config.instances == InstanceStrategy::Reuse;
+        let warm = if reuse {
+            self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        } else {
+            None
+        };
+        let (mut store, rule, calls) = match warm {
+            Some(mut w) => {
+                Runtime::arm(&mut w.store, &input.conversation.id, &self.limits);
+                (w.store, Ok(w.rule), w.calls)
+            }
+            None => {
+                let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
+                let rule = self.pre.instantiate(&mut store);
+                (store, rule, 0)
+            }
+        };
+        let (result, rule) = match rule {
+            Ok(rule) => (rule.call_evaluate(&mut store, input), Some(rule)),
+            Err(e) => (Err(e), None),
+        };
+        store.data_mut().flush_output();
         let fuel_used = self
             .limits
             .fuel
@@ -346,6 +374,20 @@ impl LoadedPlugin {
         };
         vote.fuel_used = Some(fuel_used);
         vote.memory_peak_bytes = Some(store.data().peak_memory() as u64);
+        // A reused instance goes back only after a clean call, and retires
+        // after `reuse_calls` calls or when its output pipes fill up.
+        if let (true, Some(rule)) = (reuse, rule)
+            && vote.error.is_none()
+            && calls + 1 < self.config.reuse_calls
+            && !store.data().output_nearly_full()
+        {
+            let mut warm = self.warm.lock().unwrap_or_else(|e| e.into_inner());
+            warm.push(Warm {
+                store,
+                rule,
+                calls: calls + 1,
+            });
+        }
         vote
     }
 }

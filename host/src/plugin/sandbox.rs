@@ -146,11 +146,21 @@ impl Runtime {
             plugin: plugin.clone(),
             conversation: conversation.to_owned(),
             log_budget: output_cap,
+            output_cap,
             stdout,
             stderr,
+            flushed: [0, 0],
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_trap();
+        Runtime::arm(&mut store, conversation, limits);
+        store
+    }
+
+    /// Readies a store for one call: a full fuel budget, a fresh deadline,
+    /// a fresh log budget, the conversation's id for the log.
+    pub fn arm(store: &mut Store<PluginState>, conversation: &str, limits: &Limits) {
         store
             .set_fuel(limits.fuel)
             .expect("fuel is enabled on this engine");
@@ -159,8 +169,11 @@ impl Runtime {
             .div_ceil(EPOCH_TICK.as_millis() as u64)
             .max(1);
         store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        store
+        let state = store.data_mut();
+        state.log_budget = state.output_cap;
+        state.limits.memory_denied = false;
+        state.conversation.clear();
+        state.conversation.push_str(conversation);
     }
 }
 
@@ -218,8 +231,12 @@ pub struct PluginState {
     plugin: Arc<str>,
     conversation: String,
     log_budget: usize,
+    output_cap: usize,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// How much of each pipe has been sent to the log (a reused instance
+    /// keeps its pipes).
+    flushed: [usize; 2],
 }
 
 impl PluginState {
@@ -234,16 +251,27 @@ impl PluginState {
     }
 
     /// Sends what the plugin printed to the host log under its name.
-    pub fn flush_output(&self) {
-        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+    pub fn flush_output(&mut self) {
+        for (i, (stream, pipe)) in [("stdout", &self.stdout), ("stderr", &self.stderr)]
+            .into_iter()
+            .enumerate()
+        {
             let bytes = pipe.contents();
-            for line in String::from_utf8_lossy(&bytes)
+            let new = bytes.get(self.flushed[i]..).unwrap_or_default();
+            for line in String::from_utf8_lossy(new)
                 .lines()
                 .filter(|l| !l.is_empty())
             {
                 tracing::info!(plugin = &*self.plugin, conversation = %self.conversation, stream, "{line}");
             }
+            self.flushed[i] = bytes.len();
         }
+    }
+
+    /// True when the output pipes are more than half full: a reused instance
+    /// is retired before its output cap could make a write fail.
+    pub fn output_nearly_full(&self) -> bool {
+        self.flushed.iter().any(|f| *f > self.output_cap / 2)
     }
 }
 

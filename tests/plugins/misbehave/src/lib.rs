@@ -2,7 +2,8 @@
 //! integration tests can check that each kind of failure is contained.
 //!
 //! `panic`, `trap`, `loop`, `alloc`, `recurse`, `log-flood`, `error`,
-//! `nan-weight`, `huge-reason`, `huge-detail`, `print`, and `snoop` (tries to
+//! `nan-weight`, `huge-reason`, `huge-detail`, `print`, `count` (calls served
+//! by this instance), and `snoop` (tries to
 //! reach files, environment, arguments, network and name resolution, and
 //! reports what it got); anything else votes `stay` with reason `fixture_ok`
 //! (so the smoke test passes).
@@ -37,6 +38,12 @@ impl Rule for Misbehave {
                 escalator_sdk::log(Level::Info, "flooding the log");
             },
             "snoop" => Ok(snoop(input)),
+            "count" => {
+                // Counts calls in this instance: 1 every time with fresh instances.
+                static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                Ok(Vote::stay("fixture_ok", &n.to_string()))
+            }
             "error" => Err("asked to fail".to_owned()),
             "nan-weight" => Ok(Vote::escalate("nan", "").weight(f64::NAN)),
             "huge-reason" => Ok(Vote::escalate(&"x".repeat(10 << 20), "")),
