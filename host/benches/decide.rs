@@ -159,6 +159,33 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
+    // Where a fresh instance's time goes: the store with its WASI context
+    // alone, and one plugin's vote in a fresh instance against a reused one.
+    let store_name: std::sync::Arc<str> = std::sync::Arc::from("bench");
+    let limits = escalator::config::Limits::default();
+    group.bench_function("store + WASI context only", |b| {
+        b.iter(|| runtime.store(&store_name, "bench-1", &limits))
+    });
+    for (label, section) in [
+        ("1 plugin vote, fresh instance", ""),
+        (
+            "1 plugin vote, reused instance",
+            "[plugins.p00-topic-guard]\ninstances = \"reuse\"\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        common::install(&built, dir.path(), 1);
+        let mut config = Config::parse(section).unwrap();
+        config.plugins_dir = dir.path().to_owned();
+        let registry = Registry::new(Arc::clone(&runtime));
+        registry.reload(&config, Instant::now());
+        let set = registry.current();
+        let conv = conversation();
+        let mut input = to_wit_input(&conv, &Signals::compute(&conv));
+        group.bench_function(label, |b| {
+            b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default()))
+        });
+    }
     group.finish();
 }
 

@@ -13,7 +13,7 @@
 //! - **neutral** otherwise.
 
 use chrono::{DateTime, Utc};
-use escalator_sdk::text::{contains_phrase, similarity};
+use escalator_sdk::text::{first_phrase, similarity};
 use serde::Serialize;
 
 use crate::config::SentimentConfig;
@@ -107,18 +107,11 @@ pub fn trajectory(
             .flatten()
             .unwrap_or(0.0);
         let mut cues = Vec::new();
-        let threat = config
-            .anger_phrases
-            .iter()
-            .find(|p| contains_phrase(&m.text, p));
+        let threat = first_phrase(&m.text, &config.anger_phrases);
         if let Some(p) = threat {
             cues.push(format!("threat:{p}"));
         }
-        if let Some(p) = config
-            .frustration_phrases
-            .iter()
-            .find(|p| contains_phrase(&m.text, p))
-        {
+        if let Some(p) = first_phrase(&m.text, &config.frustration_phrases) {
             cues.push(format!("phrase:{p}"));
         }
         let loud = shouting(&m.text, config.shouting_min_letters);
