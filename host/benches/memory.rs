@@ -1,0 +1,85 @@
+//! Resident memory with 10 Rust plugins loaded, and after N decisions
+//! (default 1 000 000), run on every core.
+//!
+//!     cargo bench -p escalator --bench memory [-- DECISIONS]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use escalator::config::Config;
+use escalator::decide::decide;
+use escalator::input::Conversation;
+use escalator::live_config::LiveConfig;
+use escalator::server::Service;
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024.0
+}
+
+fn main() {
+    let total: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let built = common::rust_plugins();
+    let dir = tempfile::tempdir().unwrap();
+    common::install(&built, dir.path(), 10);
+    let config = Config {
+        plugins_dir: dir.path().to_owned(),
+        cache_dir: None,
+        ..Config::default()
+    };
+    let before = rss_mib();
+    let service = Service::start(LiveConfig::fixed(config.clone())).unwrap();
+    let set = service.state.registry.current();
+    let runtime = service.state.registry.runtime().clone();
+    assert_eq!(set.active.len(), 10);
+    let conv =
+        Conversation::from_json(common::CONVERSATION.as_bytes(), chrono::Utc::now()).unwrap();
+    // One decision, so lazily built tables exist before the first reading.
+    decide(conv.clone(), &config, &set, &runtime, false);
+    let loaded = rss_mib();
+    println!("resident: {before:.1} MiB before start-up, {loaded:.1} MiB with 10 plugins loaded");
+
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut checkpoints = Vec::new();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (done, conv, config, set, runtime) =
+                (done.clone(), conv.clone(), &config, &set, &runtime);
+            s.spawn(move || {
+                while done.fetch_add(1, Ordering::Relaxed) < total {
+                    decide(conv.clone(), config, set, runtime, false);
+                }
+            });
+        }
+        let mut next = total / 4;
+        while done.load(Ordering::Relaxed) < total {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            if done.load(Ordering::Relaxed) >= next {
+                checkpoints.push((next, rss_mib()));
+                next += total / 4;
+            }
+        }
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    for (n, rss) in checkpoints {
+        println!("  after {n:>9} decisions: {rss:.1} MiB");
+    }
+    println!(
+        "{total} decisions in {elapsed:.0} s ({:.0}/s on {threads} threads); resident now {:.1} MiB",
+        total as f64 / elapsed,
+        rss_mib()
+    );
+}
