@@ -16,14 +16,6 @@ impl Trigger for Account<'_> {
         "account"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let c = self.0;
         let customer = &ctx.conversation.customer;

@@ -49,14 +49,6 @@ impl Trigger for Budget<'_> {
         "budget"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let c = self.0;
         let turns = ctx.signals.customer_turns;

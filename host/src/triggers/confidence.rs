@@ -21,14 +21,6 @@ impl Trigger for Confidence<'_> {
         "confidence"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let c = self.0;
         let ai_turns: Vec<_> = ctx

@@ -18,14 +18,6 @@ impl Trigger for HumanRequest<'_> {
         "human_request"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let found = ctx.conversation.customer_messages().find_map(|m| {
             self.0.phrases.iter().find_map(|(lang, phrases)| {

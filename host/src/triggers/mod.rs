@@ -47,10 +47,6 @@ pub struct Check {
 pub trait Trigger {
     /// The name shown as `builtin:<name>` in votes.
     fn name(&self) -> &'static str;
-    /// Whether the operator enabled it.
-    fn enabled(&self) -> bool;
-    /// The operator's weight for its votes.
-    fn weight(&self) -> f64;
     /// Looks at the conversation.
     fn check(&self, ctx: &Context<'_>) -> Check;
 }
@@ -73,14 +69,39 @@ pub struct Report {
     pub thresholds: Value,
 }
 
-fn all(config: &TriggersConfig) -> Vec<Box<dyn Trigger + '_>> {
+/// Every trigger with the operator's switch and weight for it.
+fn all(c: &TriggersConfig) -> Vec<(Box<dyn Trigger + '_>, bool, f64)> {
     vec![
-        Box::new(confidence::Confidence(&config.confidence)),
-        Box::new(sentiment::Sentiment(&config.sentiment)),
-        Box::new(topic::Topic(&config.topic)),
-        Box::new(account::Account(&config.account)),
-        Box::new(budget::Budget(&config.budget)),
-        Box::new(human_request::HumanRequest(&config.human_request)),
+        (
+            Box::new(confidence::Confidence(&c.confidence)),
+            c.confidence.enabled,
+            c.confidence.weight,
+        ),
+        (
+            Box::new(sentiment::Sentiment(&c.sentiment)),
+            c.sentiment.enabled,
+            c.sentiment.weight,
+        ),
+        (
+            Box::new(topic::Topic(&c.topic)),
+            c.topic.enabled,
+            c.topic.weight,
+        ),
+        (
+            Box::new(account::Account(&c.account)),
+            c.account.enabled,
+            c.account.weight,
+        ),
+        (
+            Box::new(budget::Budget(&c.budget)),
+            c.budget.enabled,
+            c.budget.weight,
+        ),
+        (
+            Box::new(human_request::HumanRequest(&c.human_request)),
+            c.human_request.enabled,
+            c.human_request.weight,
+        ),
     ]
 }
 
@@ -90,8 +111,8 @@ fn all(config: &TriggersConfig) -> Vec<Box<dyn Trigger + '_>> {
 pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<Report>) {
     let mut votes = Vec::new();
     let mut reports = Vec::new();
-    for t in all(config) {
-        if !t.enabled() {
+    for (t, enabled, weight) in all(config) {
+        if !enabled {
             reports.push(Report {
                 trigger: t.name(),
                 enabled: false,
@@ -108,7 +129,7 @@ pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<R
             .vote
             .unwrap_or_else(|| Vote::new("", Verdict::Abstain));
         vote.source = format!("builtin:{}", t.name());
-        vote.weight *= t.weight();
+        vote.weight *= weight;
         vote.elapsed_us = start.elapsed().as_micros() as u64;
         let fired = vote.verdict == Verdict::Escalate;
         reports.push(Report {

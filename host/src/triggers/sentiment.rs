@@ -24,14 +24,6 @@ impl Trigger for Sentiment<'_> {
         "sentiment"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let c = self.0;
         let latest = ctx.emotions.last();

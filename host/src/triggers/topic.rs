@@ -17,14 +17,6 @@ impl Trigger for Topic<'_> {
         "topic"
     }
 
-    fn enabled(&self) -> bool {
-        self.0.enabled
-    }
-
-    fn weight(&self) -> f64 {
-        self.0.weight
-    }
-
     fn check(&self, ctx: &Context<'_>) -> Check {
         let topic = &ctx.conversation.topic;
         let labels: Vec<String> = [&topic.category, &topic.subcategory]
