@@ -2,7 +2,7 @@
 //! Alone in its test binary, so no other test's allocations blur the reading
 //! (the server runs in this process).
 
-use escalator_integration_tests::{TestServer, conversation};
+use escalator_integration_tests::{TestServer, conversation, plugin_sources};
 
 /// Resident set size of this process, in KiB.
 fn rss_kib() -> u64 {
@@ -39,12 +39,7 @@ async fn memory_stays_flat_across_a_thousand_hostile_decisions() {
             for i in 0..n {
                 let b = behaviours[i % behaviours.len()];
                 let d = server.decide(&conversation(&[("customer", b, None)])).await;
-                let plugin_votes = d["votes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|v| v["source"].as_str().unwrap().starts_with("plugin:"))
-                    .count();
+                let plugin_votes = plugin_sources(&d).len();
                 assert_eq!(plugin_votes, 3, "{b}: {d}");
             }
         }

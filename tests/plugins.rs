@@ -1,6 +1,8 @@
 //! The example plugins, built from source and run in the real server.
 
-use escalator_integration_tests::{TestServer, conversation, example_plugin, sha256_file, vote};
+use escalator_integration_tests::{
+    TestServer, conversation, example_plugin, plugin_sources, sha256_file, vote,
+};
 use serde_json::json;
 
 const ALL: [&str; 3] = ["loop-detector", "topic-guard", "vip-accounts"];
@@ -154,13 +156,7 @@ async fn settings_a_plugin_rejects_fail_that_plugin_only() {
         vote(&d, "plugin:topic-guard")["reason"],
         "account_compromise"
     );
-    let sources: Vec<&str> = d["votes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["source"].as_str().unwrap())
-        .collect();
-    assert!(!sources.contains(&"plugin:vip-accounts"));
+    assert!(!plugin_sources(&d).contains(&"plugin:vip-accounts".to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use escalator::config::Config;
 use escalator::live_config::LiveConfig;
 use escalator::server::{Service, bind};
 
@@ -93,23 +92,9 @@ async fn fixed_rate(
     latencies
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn main() {
-    let secs: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10);
-    let built = common::rust_plugins();
-    let dir = tempfile::tempdir().unwrap();
-    common::install(&built, dir.path(), 10);
-    let config = Config {
-        plugins_dir: dir.path().to_owned(),
-        cache_dir: None,
-        ..Config::default()
-    };
+    let secs: u64 = common::arg(10);
+    let (_dir, config) = common::ten_plugins();
 
     // The server on its own runtime, as `escalator serve` runs it.
     let server_rt = tokio::runtime::Runtime::new().unwrap();
@@ -151,9 +136,9 @@ fn main() {
         );
         println!(
             "  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
-            pct(&lat, 0.5),
-            pct(&lat, 0.9),
-            pct(&lat, 0.99),
+            common::pct(&lat, 0.5),
+            common::pct(&lat, 0.9),
+            common::pct(&lat, 0.99),
             lat[lat.len() - 1]
         );
     });

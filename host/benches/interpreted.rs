@@ -16,15 +16,8 @@ use escalator::plugin::to_wit_input;
 use escalator::server::Service;
 use escalator::signals::Signals;
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn main() {
-    let rounds: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(300);
+    let rounds: usize = common::arg(300);
     let root = common::root();
     let built = root.join("target/bench-plugins/interpreted");
     let status = Command::new(root.join("scripts/build-interpreted-plugins"))
@@ -87,8 +80,8 @@ fn main() {
         times.sort_by(f64::total_cmp);
         println!(
             "  {label:<28} p50 {:>7.3} ms   p99 {:>7.3} ms",
-            pct(&times, 0.5),
-            pct(&times, 0.99)
+            common::pct(&times, 0.5),
+            common::pct(&times, 0.99)
         );
     }
 }

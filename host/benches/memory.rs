@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use escalator::config::Config;
 use escalator::decide::decide;
 use escalator::input::Conversation;
 use escalator::live_config::LiveConfig;
@@ -26,18 +25,8 @@ fn rss_mib() -> f64 {
 }
 
 fn main() {
-    let total: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let built = common::rust_plugins();
-    let dir = tempfile::tempdir().unwrap();
-    common::install(&built, dir.path(), 10);
-    let config = Config {
-        plugins_dir: dir.path().to_owned(),
-        cache_dir: None,
-        ..Config::default()
-    };
+    let total: u64 = common::arg(1_000_000);
+    let (_dir, config) = common::ten_plugins();
     let before = rss_mib();
     let service = Service::start(LiveConfig::fixed(config.clone())).unwrap();
     let set = service.state.registry.current();

@@ -8,6 +8,8 @@
 //!
 //!     cargo bench -p escalator --bench reload_latency [-- ROUNDS]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -46,11 +48,6 @@ fn with_custom_section(bytes: &[u8], tag: u64) -> Vec<u8> {
     out
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
 fn measure(
     registry: &Registry,
     dir: &Path,
@@ -86,8 +83,8 @@ fn report(label: &str, samples: &[f64]) {
     println!(
         "{label:<28} n={:<3} p50={:>7.1} ms  p95={:>7.1} ms  max={:>7.1} ms",
         samples.len(),
-        percentile(samples, 0.5),
-        percentile(samples, 0.95),
+        common::pct(samples, 0.5),
+        common::pct(samples, 0.95),
         samples[samples.len() - 1]
     );
 }
@@ -96,10 +93,7 @@ fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    let rounds: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(40);
+    let rounds: usize = common::arg(40);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()

@@ -58,9 +58,9 @@ pub fn decide(
                         builtin_tag(&v.reason)
                     } else {
                         config
-                            .plugin(name)
-                            .reason_tags
-                            .get(&v.reason)
+                            .plugins
+                            .get(name)
+                            .and_then(|p| p.reason_tags.get(&v.reason))
                             .copied()
                             .unwrap_or(Tag::Other)
                     };

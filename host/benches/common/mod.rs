@@ -65,3 +65,30 @@ pub const CONVERSATION: &str = r#"{
       "ai": { "confidence": 0.84, "intent": "order-status", "outcome": "answered" } }
   ]
 }"#;
+
+/// The first command-line argument that parses as `T`, else `default`.
+pub fn arg<T: std::str::FromStr>(default: T) -> T {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The value at fraction `p` (0-1) of sorted samples.
+pub fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// A plugins directory with 10 Rust plugins, and a config using it (no
+/// compiled cache, so every run measures the same work).
+pub fn ten_plugins() -> (tempfile::TempDir, escalator::config::Config) {
+    let built = rust_plugins();
+    let dir = tempfile::tempdir().unwrap();
+    install(&built, dir.path(), 10);
+    let config = escalator::config::Config {
+        plugins_dir: dir.path().to_owned(),
+        cache_dir: None,
+        ..escalator::config::Config::default()
+    };
+    (dir, config)
+}

@@ -140,7 +140,7 @@ pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
         if let Some(p) = set.active.iter().find(|p| *p.name == *status.name) {
             entry["health"] =
                 serde_json::to_value(p.breaker.health()).map_err(ApiError::internal)?;
-            entry["limits"] = serde_json::to_value(p.limits).map_err(ApiError::internal)?;
+            entry["limits"] = serde_json::to_value(p.config.limits).map_err(ApiError::internal)?;
             entry["on_failure"] =
                 serde_json::to_value(p.config.on_failure).map_err(ApiError::internal)?;
         }

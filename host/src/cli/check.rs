@@ -87,7 +87,7 @@ pub fn run(
             &vote.reason
         },
         vote.fuel_used.unwrap_or(0),
-        plugin.limits.fuel,
+        plugin.config.limits.fuel,
         vote.elapsed_us,
         vote.memory_peak_bytes.unwrap_or(0) / 1024
     )?;

@@ -50,7 +50,7 @@ pub fn run(
         "plugin": format!("{} {}", plugin.info.name, plugin.info.version),
         "vote": vote,
         "fuel_used": vote.fuel_used,
-        "fuel_limit": plugin.limits.fuel,
+        "fuel_limit": plugin.config.limits.fuel,
         "memory_peak_bytes": vote.memory_peak_bytes,
         "elapsed_us": vote.elapsed_us,
     });

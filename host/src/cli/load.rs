@@ -80,15 +80,7 @@ pub fn load(path: &Path, config: &PluginConfig) -> anyhow::Result<Standalone> {
             at: chrono::Utc::now(),
         })
         .and_then(|component| {
-            LoadedPlugin::load(
-                &runtime,
-                &name_of(path),
-                path,
-                &sha,
-                &component,
-                config,
-                &config.limits,
-            )
+            LoadedPlugin::load(&runtime, &name_of(path), path, &sha, &component, config)
         });
     Ok(Standalone {
         runtime,

@@ -226,7 +226,6 @@ pub fn run(
                     &sha,
                     &component,
                     &pc,
-                    &pc.limits,
                 )
                 .map_err(|f| format!("load failed at `{:?}`: {}", f.step, f.message))
             });

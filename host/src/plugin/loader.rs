@@ -16,7 +16,7 @@ use super::breaker::{Admission, Breaker};
 use super::convert::{from_wit_vote, to_wit_input};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
 use super::settings;
-use crate::config::{BreakerConfig, FailurePolicy, InstanceStrategy, Limits, PluginConfig};
+use crate::config::{BreakerConfig, FailurePolicy, InstanceStrategy, PluginConfig};
 use crate::input::Conversation;
 use crate::signals::Signals;
 use crate::vote::{Verdict, Vote};
@@ -79,8 +79,6 @@ pub struct LoadedPlugin {
     pub info: PluginInfo,
     /// The operator's configuration the plugin was loaded with.
     pub config: PluginConfig,
-    /// The limits applied to each call.
-    pub limits: Limits,
     /// The `escalator:rules` version it was built against.
     pub interface: Option<super::interface::Version>,
     /// The settings the plugin declares.
@@ -189,7 +187,6 @@ impl LoadedPlugin {
     /// Runs the rest of the load gate on a compiled component: link →
     /// instantiate → `describe` → settings check → `validate-settings` → one
     /// evaluation of the smoke conversation. Any failure names its step.
-    #[allow(clippy::too_many_arguments)]
     pub fn load(
         runtime: &Runtime,
         name: &str,
@@ -197,8 +194,8 @@ impl LoadedPlugin {
         sha256: &str,
         component: &Component,
         config: &PluginConfig,
-        limits: &Limits,
     ) -> Result<LoadedPlugin, LoadFailure> {
+        let limits = &config.limits;
         let fail = |step, message: String| LoadFailure {
             step,
             message,
@@ -251,7 +248,6 @@ impl LoadedPlugin {
                 description: info.description,
             },
             config: config.clone(),
-            limits: *limits,
             specs: info.settings,
             interface,
             settings: resolved,
@@ -340,11 +336,12 @@ impl LoadedPlugin {
         };
         let (mut store, rule, calls) = match warm {
             Some(mut w) => {
-                Runtime::arm(&mut w.store, &input.conversation.id, &self.limits);
+                Runtime::arm(&mut w.store, &input.conversation.id, &self.config.limits);
                 (w.store, Ok(w.rule), w.calls)
             }
             None => {
-                let mut store = runtime.store(&self.name, &input.conversation.id, &self.limits);
+                let mut store =
+                    runtime.store(&self.name, &input.conversation.id, &self.config.limits);
                 let rule = self.pre.instantiate(&mut store);
                 (store, rule, 0)
             }
@@ -355,11 +352,12 @@ impl LoadedPlugin {
         };
         store.data_mut().flush_output();
         let fuel_used = self
+            .config
             .limits
             .fuel
             .saturating_sub(store.get_fuel().unwrap_or(0));
         let source = self.source();
-        let max_vote = (self.limits.vote_kib as usize) * 1024;
+        let max_vote = (self.config.limits.vote_kib as usize) * 1024;
         let mut vote = match result {
             Ok(Ok(v)) => match from_wit_vote(v, max_vote) {
                 Ok(v) => v,

@@ -18,7 +18,7 @@ use wasmtime::component::Component;
 use super::loader::{LoadFailure, LoadStep, LoadedPlugin, compile, looks_incomplete, sha256_hex};
 use super::sandbox::Runtime;
 use super::settings;
-use crate::config::{Config, Limits, PluginConfig};
+use crate::config::{Config, PluginConfig};
 
 /// How long a file that looks half-written (cut off mid-section) may stay
 /// unchanged before it is judged broken rather than still arriving.
@@ -46,7 +46,6 @@ pub struct PluginSet {
 struct Rejected {
     failure: LoadFailure,
     config: PluginConfig,
-    limits: Limits,
 }
 
 /// Whether a plugin file is serving.
@@ -348,14 +347,7 @@ impl Registry {
                 ));
                 continue;
             }
-            let verdict = self.judge(
-                &mut state,
-                &previous,
-                c,
-                old,
-                &plugin_config,
-                &plugin_config.limits,
-            );
+            let verdict = self.judge(&mut state, &previous, c, old, &plugin_config);
             let live_since = || old_status.and_then(|s| s.generation).unwrap_or(generation);
             let last_attempt = || old_status.and_then(|s| s.last_attempt.clone());
             match verdict {
@@ -408,7 +400,6 @@ impl Registry {
                         Rejected {
                             failure: failure.clone(),
                             config: plugin_config.clone(),
-                            limits: plugin_config.limits,
                         },
                     );
                     match old {
@@ -503,7 +494,6 @@ impl Registry {
         c: &Candidate,
         old: Option<&Arc<LoadedPlugin>>,
         plugin_config: &PluginConfig,
-        limits: &Limits,
     ) -> Verdict {
         let bytes = match std::fs::read(&c.path) {
             Ok(b) => b,
@@ -521,9 +511,7 @@ impl Registry {
         };
         let sha = sha256_hex(&bytes);
         // Unchanged file and configuration: keep the live plugin.
-        if let Some(p) =
-            old.filter(|p| p.sha256 == sha && p.config == *plugin_config && p.limits == *limits)
-        {
+        if let Some(p) = old.filter(|p| p.sha256 == sha && p.config == *plugin_config) {
             state.arriving.remove(&c.name);
             return Verdict::Live {
                 plugin: p.clone(),
@@ -532,9 +520,11 @@ impl Registry {
         }
         // The same broken file under the same configuration: keep the
         // recorded failure rather than recompiling it on every event.
-        if let Some(r) = previous.rejected.get(&c.name).filter(|r| {
-            r.failure.sha256 == sha && r.config == *plugin_config && r.limits == *limits
-        }) {
+        if let Some(r) = previous
+            .rejected
+            .get(&c.name)
+            .filter(|r| r.failure.sha256 == sha && r.config == *plugin_config)
+        {
             return Verdict::Failed(r.failure.clone());
         }
 
@@ -582,7 +572,6 @@ impl Registry {
             &sha,
             &component,
             plugin_config,
-            limits,
         ) {
             Ok(p) => Verdict::Live {
                 plugin: Arc::new(p),
