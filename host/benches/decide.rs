@@ -166,6 +166,29 @@ fn bench(c: &mut Criterion) {
     group.bench_function("store + WASI context only", |b| {
         b.iter(|| runtime.store(&store_name, "bench-1", &limits))
     });
+    // Instantiation alone (store, instance, teardown), and with the cheapest
+    // export call, to compare with the published per-instance figures.
+    let wasm = std::fs::read(built.join("topic-guard.wasm")).unwrap();
+    let (component, _) = runtime
+        .compile(&wasm, &escalator::plugin::sha256_hex(&wasm))
+        .unwrap();
+    let pre = escalator::plugin::bindings::RulePre::new(
+        runtime.linker().instantiate_pre(&component).unwrap(),
+    )
+    .unwrap();
+    group.bench_function("instantiate + drop", |b| {
+        b.iter(|| {
+            let mut store = runtime.store(&store_name, "bench-1", &limits);
+            pre.instantiate(&mut store).unwrap();
+        })
+    });
+    group.bench_function("instantiate + describe + drop", |b| {
+        b.iter(|| {
+            let mut store = runtime.store(&store_name, "bench-1", &limits);
+            let rule = pre.instantiate(&mut store).unwrap();
+            rule.call_describe(&mut store).unwrap()
+        })
+    });
     for (label, section) in [
         ("1 plugin vote, fresh instance", ""),
         (

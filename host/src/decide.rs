@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use escalator_sdk::text::Words;
+
 use crate::config::Config;
 use crate::context::handoff;
 use crate::decision::{Decision, Reason};
@@ -29,11 +31,16 @@ pub fn decide(
 ) -> Decision {
     let start = Instant::now();
     let signals = Signals::compute(&conversation);
-    let emotions = trajectory(&conversation, &signals, &config.triggers.sentiment);
+    let words: Vec<Words<'_>> = conversation
+        .customer_messages()
+        .map(|m| Words::new(&m.text))
+        .collect();
+    let emotions = trajectory(&conversation, &signals, &words, &config.triggers.sentiment);
     let ctx = Context {
         conversation: &conversation,
         signals: &signals,
         emotions: &emotions,
+        words: &words,
     };
     let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx);
     if !plugins.active.is_empty() {

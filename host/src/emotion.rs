@@ -13,7 +13,7 @@
 //! - **neutral** otherwise.
 
 use chrono::{DateTime, Utc};
-use escalator_sdk::text::{first_phrase, similarity};
+use escalator_sdk::text::Words;
 use serde::Serialize;
 
 use crate::config::SentimentConfig;
@@ -87,19 +87,22 @@ fn punctuation_run(text: &str, run: u32) -> bool {
     false
 }
 
-/// Labels every customer message of `conversation`.
+/// Labels every customer message of `conversation`; `words` holds each
+/// customer message split into words, in order.
 pub fn trajectory(
     conversation: &Conversation,
     signals: &Signals,
+    words: &[Words<'_>],
     config: &SentimentConfig,
 ) -> Vec<EmotionPoint> {
     let first = conversation.customer_messages().next().map(|m| m.at);
-    let mut earlier: Vec<&str> = Vec::new();
     let mut points = Vec::new();
-    for (i, m) in conversation.messages.iter().enumerate() {
-        if m.role != Role::Customer {
-            continue;
-        }
+    let customer = conversation
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.role == Role::Customer);
+    for (k, ((i, m), text)) in customer.zip(words).enumerate() {
         let score = signals
             .message_sentiment
             .get(i)
@@ -107,11 +110,11 @@ pub fn trajectory(
             .flatten()
             .unwrap_or(0.0);
         let mut cues = Vec::new();
-        let threat = first_phrase(&m.text, &config.anger_phrases);
+        let threat = text.first_of(&config.anger_phrases);
         if let Some(p) = threat {
             cues.push(format!("threat:{p}"));
         }
-        if let Some(p) = first_phrase(&m.text, &config.frustration_phrases) {
+        if let Some(p) = text.first_of(&config.frustration_phrases) {
             cues.push(format!("phrase:{p}"));
         }
         let loud = shouting(&m.text, config.shouting_min_letters);
@@ -122,13 +125,12 @@ pub fn trajectory(
         if punct {
             cues.push("punctuation".into());
         }
-        if earlier
+        if words[..k]
             .iter()
-            .any(|e| similarity(e, &m.text) >= config.repetition_similarity)
+            .any(|e| e.similarity(text) >= config.repetition_similarity)
         {
             cues.push("repetition".into());
         }
-        earlier.push(&m.text);
 
         let label =
             if score <= config.angry_at || threat.is_some() || (cues.len() >= 2 && (loud || punct))
@@ -187,7 +189,8 @@ mod tests {
         );
         let c = Conversation::from_json(body.as_bytes(), Utc::now()).unwrap();
         let s = Signals::compute(&c);
-        trajectory(&c, &s, &SentimentConfig::default())
+        let words: Vec<Words> = c.customer_messages().map(|m| Words::new(&m.text)).collect();
+        trajectory(&c, &s, &words, &SentimentConfig::default())
             .iter()
             .map(|p| p.label)
             .collect()

@@ -3,16 +3,112 @@
 //! Matching works on lowercased words, so `"Cancel"` matches `"cancel!"` but
 //! `"cancel"` does not match `"cancellation"`; list each form you mean.
 
-/// Splits `text` into lowercase words made of letters, digits and apostrophes.
-pub fn words(text: &str) -> Vec<String> {
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// The words of `text` as written: runs of letters, digits and apostrophes.
+fn raw_words(text: &str) -> impl Iterator<Item = &str> + Clone {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+}
+
+/// `word` lowercased, borrowed when it already is (the common case: an
+/// allocation per word per phrase made matching the slowest part of a rule).
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
+}
+
+/// Splits `text` into lowercase words made of letters, digits and apostrophes.
+pub fn words(text: &str) -> Vec<String> {
+    raw_words(text).map(str::to_lowercase).collect()
+}
+
+/// A text split into lowercase words once, to test many phrases against it.
+///
+/// ```
+/// use escalator_sdk::text::Words;
+///
+/// let words = Words::new("I was HACKED, and now I want to cancel!");
+/// assert!(words.contains("hacked"));
+/// assert_eq!(words.first_of(&["refund".into(), "want to cancel".into()]), Some("want to cancel"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Words<'a> {
+    words: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Words<'a> {
+    /// Splits `text`; words already in lowercase are borrowed, not copied.
+    pub fn new(text: &'a str) -> Self {
+        Words {
+            words: raw_words(text).map(lowercase).collect(),
+        }
+    }
+
+    /// True when the words of `phrase` appear consecutively, ignoring case
+    /// and punctuation. An empty phrase is never contained.
+    pub fn contains(&self, phrase: &str) -> bool {
+        // Compared word by word as the phrase is split, so matching a
+        // lowercase phrase allocates nothing.
+        let mut needle = raw_words(phrase);
+        let Some(first) = needle.next().map(lowercase) else {
+            return false;
+        };
+        self.words.iter().enumerate().any(|(start, word)| {
+            *word == first && {
+                let mut rest = self.words[start + 1..].iter();
+                needle
+                    .clone()
+                    .all(|p| rest.next().is_some_and(|w| *w == lowercase(p)))
+            }
+        })
+    }
+
+    /// The first of `phrases` that the text contains.
+    pub fn first_of<'p>(&self, phrases: &'p [String]) -> Option<&'p str> {
+        phrases
+            .iter()
+            .find(|p| self.contains(p))
+            .map(String::as_str)
+    }
+
+    /// The text's words, lowercased, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(|w| &**w)
+    }
+
+    /// The number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// True when the text has no words.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Jaccard similarity of the two texts' word sets, from 0.0 to 1.0.
+    pub fn similarity(&self, other: &Words<'_>) -> f64 {
+        let a: BTreeSet<&str> = self.iter().collect();
+        let b: BTreeSet<&str> = other.iter().collect();
+        if a.is_empty() && b.is_empty() {
+            return 1.0;
+        }
+        let shared = a.intersection(&b).count() as f64;
+        shared / a.union(&b).count() as f64
+    }
 }
 
 /// True when the words of `phrase` appear consecutively in `text`, ignoring
-/// case and punctuation.
+/// case and punctuation. To test several phrases against one text, split
+/// it once with [`Words`].
 ///
 /// ```
 /// use escalator_sdk::text::contains_phrase;
@@ -21,33 +117,17 @@ pub fn words(text: &str) -> Vec<String> {
 /// assert!(!contains_phrase("cancellation fee", "cancel"));
 /// ```
 pub fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let needle = words(phrase);
-    if needle.is_empty() {
-        return false;
-    }
-    words(text)
-        .windows(needle.len())
-        .any(|w| w == needle.as_slice())
+    Words::new(text).contains(phrase)
 }
 
 /// The first phrase of `phrases` that `text` contains.
 pub fn first_phrase<'a>(text: &str, phrases: &'a [String]) -> Option<&'a str> {
-    phrases
-        .iter()
-        .find(|p| contains_phrase(text, p))
-        .map(String::as_str)
+    Words::new(text).first_of(phrases)
 }
 
 /// Jaccard similarity of the two texts' word sets, from 0.0 to 1.0.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    use std::collections::BTreeSet;
-    let a: BTreeSet<String> = words(a).into_iter().collect();
-    let b: BTreeSet<String> = words(b).into_iter().collect();
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    let shared = a.intersection(&b).count() as f64;
-    shared / a.union(&b).count() as f64
+    Words::new(a).similarity(&Words::new(b))
 }
 
 #[cfg(test)]
@@ -64,6 +144,26 @@ mod tests {
         assert!(!contains_phrase("cancellation fee", "cancel"));
         assert!(!contains_phrase("human to talk", "talk to a human"));
         assert!(!contains_phrase("anything", ""));
+    }
+
+    #[test]
+    fn words_agree_with_lowercasing_each_word() {
+        for text in [
+            "Plain words, NOW!",
+            "\u{212A}elvin sign and İstanbul",
+            "ΟΔΟΣ and οδος",
+            "don't DON'T   ' '' x",
+            "",
+        ] {
+            let split: Vec<String> = Words::new(text).iter().map(str::to_owned).collect();
+            assert_eq!(split, words(text), "{text:?}");
+        }
+        assert!(contains_phrase("the \u{212A}EY is lost", "key"));
+        assert!(contains_phrase("ΟΔΟΣ", "οδος"));
+        assert!(contains_phrase("so: talk to A human", "Talk to a HUMAN!"));
+        assert!(!contains_phrase("talk to a", "talk to a human"));
+        assert!(!contains_phrase("talk to to a human", "talk to a human"));
+        assert!(contains_phrase("talk talk to a human", "talk to a human"));
     }
 
     #[test]

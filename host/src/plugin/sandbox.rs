@@ -49,6 +49,18 @@ impl Runtime {
         config.consume_fuel(true);
         config.epoch_interruption(true);
         config.memory_init_cow(true);
+        // With Linux's PAGEMAP_SCAN (kernel 6.7+), a slot's memory is reset
+        // for its next instance by rewriting only the pages the last one
+        // dirtied, up to this many bytes, and they stay mapped. Without it,
+        // `madvise` unmapped them, sent TLB shootdowns to the other cores and
+        // made the next instance fault each page back in: this halved
+        // instantiation. Without the ioctl the first `keep_resident` bytes are
+        // `memset` whether dirty or not, so only a small prefix is worth it.
+        let keep_resident = if PoolingAllocationConfig::is_pagemap_scan_available() {
+            16 << 20
+        } else {
+            1 << 20
+        };
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(POOLED_INSTANCES)
             .total_core_instances(POOLED_INSTANCES * 16)
@@ -61,10 +73,9 @@ impl Runtime {
             // only has to fit the largest allowed (`memory_mib` ≤ 4096).
             .max_memory_size(4 << 30)
             .table_elements(100_000)
-            // Keep a warm pool of zeroed pages, so instantiation does not
-            // pay for clearing memory.
-            .linear_memory_keep_resident(1 << 20)
-            .table_keep_resident(1 << 16);
+            .linear_memory_keep_resident(keep_resident)
+            .table_keep_resident(1 << 16)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
         let cache = cache_dir.map(|dir| ArtifactCache::new(dir, &engine));

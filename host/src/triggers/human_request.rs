@@ -1,7 +1,6 @@
 //! The customer asked for a human. Once asked, the request stands: it is
 //! looked for in every customer message, not only the latest.
 
-use escalator_sdk::text::first_phrase;
 use serde_json::json;
 
 use super::{Check, Context, Trigger, escalate};
@@ -19,10 +18,11 @@ impl Trigger for HumanRequest<'_> {
     }
 
     fn check(&self, ctx: &Context<'_>) -> Check {
-        let found = ctx.conversation.customer_messages().find_map(|m| {
-            self.0.phrases.iter().find_map(|(lang, phrases)| {
-                first_phrase(&m.text, phrases).map(|p| (lang.as_str(), p))
-            })
+        let found = ctx.words.iter().find_map(|w| {
+            self.0
+                .phrases
+                .iter()
+                .find_map(|(lang, phrases)| w.first_of(phrases).map(|p| (lang.as_str(), p)))
         });
         let vote = found.map(|(lang, phrase)| {
             escalate(

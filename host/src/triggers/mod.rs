@@ -18,6 +18,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::TriggersConfig;
+use escalator_sdk::text::Words;
+
 use crate::emotion::EmotionPoint;
 use crate::input::Conversation;
 use crate::signals::Signals;
@@ -31,6 +33,9 @@ pub struct Context<'a> {
     pub signals: &'a Signals,
     /// The customer's emotional trajectory.
     pub emotions: &'a [EmotionPoint],
+    /// Each customer message split into words, in order: split once per
+    /// decision, matched against every phrase list.
+    pub words: &'a [Words<'a>],
 }
 
 /// A trigger's finding: its vote (if it fires) and what it saw.

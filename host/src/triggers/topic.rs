@@ -2,7 +2,6 @@
 //! regulatory complaints): from the upstream AI's topic or from the
 //! customer's words. Hard: no stay vote outweighs it.
 
-use escalator_sdk::text::first_phrase;
 use serde_json::json;
 
 use super::{Check, Context, Trigger, escalate};
@@ -33,8 +32,8 @@ impl Trigger for Topic<'_> {
                 .find(|l| t.categories.iter().any(|c| c.eq_ignore_ascii_case(l)))
                 .map(|l| format!("the AI classified the topic as '{l}'"))
                 .or_else(|| {
-                    ctx.conversation.customer_messages().find_map(|m| {
-                        first_phrase(&m.text, &t.phrases)
+                    ctx.words.iter().find_map(|w| {
+                        w.first_of(&t.phrases)
                             .map(|p| format!("the customer wrote '{p}'"))
                     })
                 });
