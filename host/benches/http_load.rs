@@ -7,7 +7,7 @@
 //! 2. Latency at a fixed moderate rate (open loop): requests are sent on a
 //!    schedule whether or not earlier ones are done; p50/p99.
 //!
-//!     cargo bench -p escalator --bench http_load [-- SECONDS]
+//!     cargo bench -p escalator --bench http_load [-- SECONDS] [reuse]
 
 mod common;
 
@@ -94,10 +94,25 @@ async fn fixed_rate(
 
 fn main() {
     let secs: u64 = common::arg(10);
-    let (_dir, config) = common::ten_plugins();
+    let (_dir, mut config) = common::ten_plugins();
+    // `reuse`: every plugin keeps warm instances (`instances = "reuse"`)
+    // instead of a fresh one per decision.
+    let reuse = std::env::args().any(|a| a == "reuse");
+    if reuse {
+        for i in 0..10 {
+            let name = format!("p{i:02}-{}", common::EXAMPLES[i % common::EXAMPLES.len()]);
+            let plugin = config.plugins.entry(name).or_default();
+            plugin.instances = escalator::config::InstanceStrategy::Reuse;
+        }
+    }
 
     // The server on its own runtime, as `escalator serve` runs it.
-    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    // Named threads, so a profile tells server CPU from the load generator's.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("server")
+        .build()
+        .unwrap();
     let addr = server_rt.block_on(async {
         let service = Service::start(LiveConfig::fixed(config)).unwrap();
         assert_eq!(service.state.registry.current().active.len(), 10);
@@ -108,6 +123,7 @@ fn main() {
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("load-generator")
         .enable_all()
         .build()
         .unwrap();
@@ -122,7 +138,8 @@ fn main() {
         let decide_rps = closed_loop(&client, true, &decide, &body, secs).await;
         let trivial_rps = closed_loop(&client, false, &trivial, &body, secs).await;
         println!("throughput, {CONCURRENCY} concurrent clients, {secs} s each:");
-        println!("  POST /v1/decide (10 wasm plugins): {decide_rps:>9.0} req/s");
+        let mode = if reuse { "reused" } else { "fresh" };
+        println!("  POST /v1/decide (10 wasm plugins, {mode} instances): {decide_rps:>9.0} req/s");
         println!("  GET  /healthz (trivial JSON):      {trivial_rps:>9.0} req/s");
         println!(
             "  ratio decide/trivial:              {:>9.1} %",

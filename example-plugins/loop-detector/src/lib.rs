@@ -1,7 +1,7 @@
 //! Catches a conversation going round in circles: the customer says the same
 //! thing again and again, or asks outright for a human.
 
-use escalator_sdk::text::{first_phrase, similarity};
+use escalator_sdk::text::Words;
 use escalator_sdk::{Input, Level, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
 
 /// The rule; public so benchmarks can run it natively.
@@ -71,12 +71,16 @@ impl Rule for LoopDetector {
 
     fn evaluate(input: &Input) -> Result<Vote, String> {
         let s = input.settings();
-        let texts: Vec<&str> = input.customer_messages().map(|m| m.text.as_str()).collect();
+        // Each message is split into words once, then compared.
+        let texts: Vec<Words> = input
+            .customer_messages()
+            .map(|m| Words::new(&m.text))
+            .collect();
         let Some(latest) = texts.last() else {
             return Ok(Vote::abstain());
         };
 
-        if let Some(phrase) = first_phrase(latest, s.text_list("human_phrases")) {
+        if let Some(phrase) = latest.first_of(s.text_list("human_phrases")) {
             return Ok(Vote::escalate(
                 "asked_for_human",
                 &format!("the customer asked for a human ('{phrase}')"),
@@ -88,7 +92,7 @@ impl Rule for LoopDetector {
         let threshold = s.number("similarity").unwrap_or(DEFAULT_SIMILARITY);
         let same = texts
             .iter()
-            .filter(|t| similarity(t, latest) >= threshold)
+            .filter(|t| t.similarity(latest) >= threshold)
             .count();
         if same >= repeats {
             escalator_sdk::log(

@@ -3,7 +3,7 @@
 //! category or from keywords in the customer's messages, and is a hard
 //! escalation routed to the team that owns the topic.
 
-use escalator_sdk::text::first_phrase;
+use escalator_sdk::text::Words;
 use escalator_sdk::{Input, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
 
 /// The rule; public so benchmarks can run it natively.
@@ -122,6 +122,11 @@ impl Rule for TopicGuard {
         let settings = input.settings();
         let priority = settings.integer("priority").unwrap_or(80).clamp(0, 100) as u8;
         let category = input.topic.category.as_deref().map(str::to_lowercase);
+        // Split each message into words once, not once per topic.
+        let messages: Vec<Words> = input
+            .customer_messages()
+            .map(|m| Words::new(&m.text))
+            .collect();
         for t in TOPICS {
             let by_category = category.as_deref().filter(|c| {
                 settings
@@ -132,8 +137,8 @@ impl Rule for TopicGuard {
             let detail = if let Some(c) = by_category {
                 Some(format!("the AI classified the topic as '{c}'"))
             } else {
-                input.customer_messages().find_map(|m| {
-                    first_phrase(&m.text, settings.text_list(t.keywords_setting))
+                messages.iter().find_map(|m| {
+                    m.first_of(settings.text_list(t.keywords_setting))
                         .map(|p| format!("the customer wrote '{p}'"))
                 })
             };
