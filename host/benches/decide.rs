@@ -166,8 +166,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("store + WASI context only", |b| {
         b.iter(|| runtime.store(&store_name, "bench-1", &limits))
     });
-    // Instantiation alone (store, instance, teardown), and with the cheapest
-    // export call, to compare with the published per-instance figures.
+    // Instantiation alone (store, instance, teardown), and with a first call
+    // (`describe`, which returns the plugin's settings with their defaults),
+    // to compare with the published per-instance figures.
     let wasm = std::fs::read(built.join("topic-guard.wasm")).unwrap();
     let (component, _) = runtime
         .compile(&wasm, &escalator::plugin::sha256_hex(&wasm))
@@ -209,6 +210,23 @@ fn bench(c: &mut Criterion) {
             b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default()))
         });
     }
+    // The floor of a vote with this input: a rule that reads only the
+    // conversation id, so what is left is the host's copy of the input into
+    // the guest and of the vote back.
+    let floor = common::build_plugins(&["tests/plugins/flip-a"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(floor.join("flip-a.wasm"), dir.path().join("flip-a.wasm")).unwrap();
+    let mut config = Config::parse("[plugins.flip-a]\ninstances = \"reuse\"\n").unwrap();
+    config.plugins_dir = dir.path().to_owned();
+    let registry = Registry::new(Arc::clone(&runtime));
+    registry.reload(&config, Instant::now());
+    let set = registry.current();
+    let conv = conversation();
+    let mut input = to_wit_input(&conv, &Signals::compute(&conv));
+    group.bench_function(
+        "1 plugin vote, reused instance, rule reads only the id",
+        |b| b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default())),
+    );
     group.finish();
 }
 

@@ -10,28 +10,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use escalator::config::Config;
 use escalator::live_config::LiveConfig;
 use escalator::plugin::{Registry, Runtime};
-
-fn build_fixtures(root: &Path) -> PathBuf {
-    let target = root.join("target/bench-plugins");
-    let out = target.join("out");
-    let status = Command::new(root.join("scripts/build-plugins"))
-        .arg(&out)
-        .arg(root.join("tests/plugins/flip-a"))
-        .arg(root.join("tests/plugins/flip-b"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("run scripts/build-plugins");
-    assert!(status.success());
-    out
-}
 
 /// Appends a component-level custom section, which changes the file's hash
 /// without changing what it does.
@@ -94,11 +79,7 @@ fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let rounds: usize = common::arg(40);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned();
-    let fixtures = build_fixtures(&root);
+    let fixtures = common::build_plugins(&["tests/plugins/flip-a", "tests/plugins/flip-b"]);
     let versions = [
         std::fs::read(fixtures.join("flip-a.wasm")).unwrap(),
         std::fs::read(fixtures.join("flip-b.wasm")).unwrap(),

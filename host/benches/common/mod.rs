@@ -17,11 +17,18 @@ pub fn root() -> PathBuf {
 /// Builds the Rust example plugins (release, wasm32-wasip2) and returns the
 /// directory holding them.
 pub fn rust_plugins() -> PathBuf {
+    build_plugins(&[])
+}
+
+/// Builds the Rust plugin crates under `crates` (paths from the repository
+/// root; none means the examples) into one directory, which it returns.
+pub fn build_plugins(crates: &[&str]) -> PathBuf {
     let root = root();
     let target = root.join("target/bench-plugins");
     let out = target.join("out");
     let status = Command::new(root.join("scripts/build-plugins"))
         .arg(&out)
+        .args(crates.iter().map(|c| root.join(c)))
         .env("CARGO_TARGET_DIR", &target)
         .status()
         .expect("run scripts/build-plugins");
