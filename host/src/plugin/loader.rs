@@ -92,6 +92,9 @@ pub struct LoadedPlugin {
     pre: RulePre<PluginState>,
     /// Idle instances kept for reuse (`instances = "reuse"`).
     warm: Mutex<Vec<Warm>>,
+    /// Copies of `settings` that calls lend into the shared input and give
+    /// back, so a call does not clone every setting string.
+    spare_settings: Mutex<Vec<Vec<wit::Setting>>>,
 }
 
 /// An instance kept for reuse, with the calls it has served.
@@ -255,6 +258,7 @@ impl LoadedPlugin {
             breaker: Breaker::default(),
             pre,
             warm: Mutex::new(Vec::new()),
+            spare_settings: Mutex::new(Vec::new()),
         };
 
         let smoke = &*SMOKE;
@@ -327,7 +331,24 @@ impl LoadedPlugin {
     /// false forces a fresh one that is not kept: the smoke test); the vote's
     /// error says how it failed.
     fn call(&self, runtime: &Runtime, input: &mut wit::Input, pool: bool) -> Vote {
-        input.settings.clone_from(&self.settings);
+        let mut settings = self
+            .spare_settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| self.settings.clone());
+        std::mem::swap(&mut input.settings, &mut settings);
+        let vote = self.call_with_settings(runtime, input, pool);
+        std::mem::swap(&mut input.settings, &mut settings);
+        self.spare_settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(settings);
+        vote
+    }
+
+    /// [`LoadedPlugin::call`] once `input` holds this plugin's settings.
+    fn call_with_settings(&self, runtime: &Runtime, input: &wit::Input, pool: bool) -> Vote {
         let reuse = pool && self.config.instances == InstanceStrategy::Reuse;
         let warm = if reuse {
             self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop()
