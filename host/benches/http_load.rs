@@ -66,6 +66,7 @@ async fn closed_loop(
 
 async fn fixed_rate(
     client: &reqwest::Client,
+    decide: bool,
     url: &str,
     body: &serde_json::Value,
     secs: u64,
@@ -78,7 +79,11 @@ async fn fixed_rate(
         let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
         tasks.push(tokio::spawn(async move {
             let start = Instant::now();
-            let r = client.post(&url).json(&body).send().await.unwrap();
+            let r = if decide {
+                client.post(&url).json(&body).send().await.unwrap()
+            } else {
+                client.get(&url).send().await.unwrap()
+            };
             assert!(r.status().is_success());
             r.bytes().await.unwrap();
             start.elapsed().as_secs_f64() * 1e3
@@ -146,17 +151,22 @@ fn main() {
             decide_rps / trivial_rps * 100.0
         );
 
-        let lat = fixed_rate(&client, &decide, &body, secs).await;
-        println!(
-            "latency of POST /v1/decide at a fixed {RATE} req/s for {secs} s ({} requests):",
-            lat.len()
-        );
-        println!(
-            "  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
-            common::pct(&lat, 0.5),
-            common::pct(&lat, 0.9),
-            common::pct(&lat, 0.99),
-            lat[lat.len() - 1]
-        );
+        for (route, url, is_decide) in [
+            ("POST /v1/decide", &decide, true),
+            ("GET /healthz", &trivial, false),
+        ] {
+            let lat = fixed_rate(&client, is_decide, url, &body, secs).await;
+            println!(
+                "latency of {route} at a fixed {RATE} req/s for {secs} s ({} requests):",
+                lat.len()
+            );
+            println!(
+                "  p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+                common::pct(&lat, 0.5),
+                common::pct(&lat, 0.9),
+                common::pct(&lat, 0.99),
+                lat[lat.len() - 1]
+            );
+        }
     });
 }
