@@ -99,6 +99,53 @@ async fn each_plugin_votes_with_its_reason_code() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn copies_of_one_plugin_each_vote_with_their_own_settings_in_concurrent_decisions() {
+    // The same component under two names with different `top_n`: in every
+    // decision (many at once, fresh and reused instances) each copy must see
+    // its own settings, never the other's.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["vip-wide", "vip-narrow"] {
+        std::fs::copy(
+            example_plugin("vip-accounts"),
+            dir.path().join(format!("{name}.wasm")),
+        )
+        .unwrap();
+    }
+    let server = std::sync::Arc::new(
+        TestServer::start_in(
+            "[plugins.vip-wide]\nsettings = { top_n = 100 }\n\
+             [plugins.vip-narrow]\nsettings = { top_n = 5 }\ninstances = \"reuse\"\n",
+            dir,
+        )
+        .await,
+    );
+    let mut tasks = Vec::new();
+    for i in 0..40u32 {
+        let server = server.clone();
+        tasks.push(tokio::spawn(async move {
+            let rank = [3, 50, 500][i as usize % 3];
+            let mut c = conversation(&[("customer", "Hello", None)]);
+            c["customer"] = json!({ "account_rank": rank });
+            let d = server.decide(&c).await;
+            let expect = |inside: bool| if inside { "escalate" } else { "abstain" };
+            assert_eq!(
+                vote(&d, "plugin:vip-wide")["verdict"],
+                expect(rank <= 100),
+                "rank {rank}"
+            );
+            assert_eq!(
+                vote(&d, "plugin:vip-narrow")["verdict"],
+                expect(rank <= 5),
+                "rank {rank}"
+            );
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn plugin_settings_and_weights_come_from_the_config_file() {
     let server = TestServer::start(
         "[plugins.vip-accounts]\nsettings = { top_n = 10, tiers = [\"platinum\"] }\n",
