@@ -190,16 +190,36 @@ fn bench(c: &mut Criterion) {
             rule.call_describe(&mut store).unwrap()
         })
     });
-    for (label, section) in [
-        ("1 plugin vote, fresh instance", ""),
+    // One vote, in a fresh instance and a reused one; and the floor of a
+    // vote with this input: a rule that reads only the conversation id, so
+    // what is left is the host's copy of the input into the guest and of
+    // the vote back.
+    let floor = common::build_plugins(&["tests/plugins/flip-a"]);
+    let reuse = |name: &str| format!("[plugins.{name}]\ninstances = \"reuse\"\n");
+    for (label, wasm, name, section) in [
+        (
+            "1 plugin vote, fresh instance",
+            &built,
+            "topic-guard",
+            String::new(),
+        ),
         (
             "1 plugin vote, reused instance",
-            "[plugins.p00-topic-guard]\ninstances = \"reuse\"\n",
+            &built,
+            "topic-guard",
+            reuse("topic-guard"),
+        ),
+        (
+            "1 plugin vote, reused instance, rule reads only the id",
+            &floor,
+            "flip-a",
+            reuse("flip-a"),
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        common::install(&built, dir.path(), 1);
-        let mut config = Config::parse(section).unwrap();
+        let file = format!("{name}.wasm");
+        std::fs::copy(wasm.join(&file), dir.path().join(&file)).unwrap();
+        let mut config = Config::parse(&section).unwrap();
         config.plugins_dir = dir.path().to_owned();
         let registry = Registry::new(Arc::clone(&runtime));
         registry.reload(&config, Instant::now());
@@ -210,23 +230,6 @@ fn bench(c: &mut Criterion) {
             b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default()))
         });
     }
-    // The floor of a vote with this input: a rule that reads only the
-    // conversation id, so what is left is the host's copy of the input into
-    // the guest and of the vote back.
-    let floor = common::build_plugins(&["tests/plugins/flip-a"]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(floor.join("flip-a.wasm"), dir.path().join("flip-a.wasm")).unwrap();
-    let mut config = Config::parse("[plugins.flip-a]\ninstances = \"reuse\"\n").unwrap();
-    config.plugins_dir = dir.path().to_owned();
-    let registry = Registry::new(Arc::clone(&runtime));
-    registry.reload(&config, Instant::now());
-    let set = registry.current();
-    let conv = conversation();
-    let mut input = to_wit_input(&conv, &Signals::compute(&conv));
-    group.bench_function(
-        "1 plugin vote, reused instance, rule reads only the id",
-        |b| b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default())),
-    );
     group.finish();
 }
 
