@@ -14,12 +14,11 @@ pub use budget::re_evaluate_at;
 
 use std::time::Instant;
 
+use escalator_sdk::text::Words;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::TriggersConfig;
-use escalator_sdk::text::Words;
-
 use crate::emotion::EmotionPoint;
 use crate::input::Conversation;
 use crate::signals::Signals;
