@@ -121,6 +121,23 @@ fn bench(c: &mut Criterion) {
         group.bench_function(label, |b| {
             b.iter(|| decide(conv.clone(), &config, &set, &runtime, false))
         });
+        if n == 10 {
+            // The same decision at a moderate rate, one every 5 ms, timed
+            // alone: what a request pays when caches have gone cold between
+            // requests, as in the HTTP latency run.
+            group.bench_function("builtins + 10 wasm plugins, one every 5 ms", |b| {
+                b.iter_custom(|iters| {
+                    let mut total = std::time::Duration::ZERO;
+                    for _ in 0..iters {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        let start = Instant::now();
+                        std::hint::black_box(decide(conv.clone(), &config, &set, &runtime, false));
+                        total += start.elapsed();
+                    }
+                    total
+                })
+            });
+        }
 
         if n > 0 {
             // The plugin votes alone, Wasm: fresh instance + call per plugin.
