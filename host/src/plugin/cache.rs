@@ -8,9 +8,15 @@
 //! stale entry. Each entry starts with the sha256 of the rest of the file,
 //! checked before the bytes are handed to wasmtime: a truncated or corrupted
 //! entry is detected, logged, removed and recompiled, never trusted blindly.
+//!
+//! The cache is bounded: every new plugin version adds an entry (tens of MB
+//! for an interpreter-based plugin), so after each write the least recently
+//! used entries beyond [`MAX_BYTES`] are removed, and so are temporary files
+//! that a crashed writer left behind.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
@@ -38,10 +44,19 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// The most the cache keeps on disk. An entry is about 40 MB for the Python
+/// example and under 1 MB for a Rust plugin, so this holds dozens of
+/// interpreter-based versions or thousands of Rust ones.
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// A temporary file older than this was left by a writer that died.
+const STALE_TMP: Duration = Duration::from_secs(3600);
+
 /// The on-disk cache of one engine.
 pub struct ArtifactCache {
     dir: PathBuf,
     engine_key: String,
+    max_bytes: u64,
 }
 
 /// How a component was obtained.
@@ -62,7 +77,11 @@ impl ArtifactCache {
         // configuration, the version is belt and braces.
         env!("CARGO_PKG_VERSION").hash(&mut h);
         let engine_key = hex::encode(&h.0.finalize()[..8]);
-        ArtifactCache { dir, engine_key }
+        ArtifactCache {
+            dir,
+            engine_key,
+            max_bytes: MAX_BYTES,
+        }
     }
 
     fn entry(&self, wasm_sha256: &str) -> PathBuf {
@@ -80,11 +99,15 @@ impl ArtifactCache {
     ) -> wasmtime::Result<(Component, Origin)> {
         let path = self.entry(wasm_sha256);
         if let Some(component) = self.read(engine, &path) {
+            touch(&path);
             return Ok((component, Origin::Cached));
         }
         let artifact = engine.precompile_component(bytes)?;
-        if let Err(e) = self.write(&path, &artifact) {
-            tracing::warn!(path = %path.display(), "cannot write the compiled-plugin cache: {e}");
+        match self.write(&path, &artifact) {
+            Ok(()) => self.prune(&path),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "cannot write the compiled-plugin cache: {e}")
+            }
         }
         Ok((deserialize(engine, &artifact)?, Origin::Compiled))
     }
@@ -104,6 +127,42 @@ impl ArtifactCache {
         component
     }
 
+    /// Removes the least recently used entries until the cache fits in
+    /// `max_bytes` (`keep`, just written, always stays), and stale
+    /// temporary files. Failures only cost disk space, so they are ignored.
+    fn prune(&self, keep: &Path) {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = SystemTime::now();
+        let mut entries = Vec::new();
+        for entry in dir.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !meta.is_file() {
+                continue;
+            } else if extension == "cwasm" {
+                entries.push((modified, meta.len(), path));
+            } else if extension.starts_with("tmp")
+                && now.duration_since(modified).unwrap_or_default() > STALE_TMP
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        // Most recently used first; everything past the budget goes.
+        entries.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut total = 0;
+        for (_, len, path) in entries {
+            total += len;
+            if total > self.max_bytes && path != keep {
+                tracing::info!(path = %path.display(), "compiled-plugin cache full; removing its least recently used entry");
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+
     fn write(&self, path: &Path, artifact: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         // Written beside and renamed, so a reader never sees half an entry.
@@ -112,6 +171,13 @@ impl ArtifactCache {
         data.extend_from_slice(artifact);
         std::fs::write(&tmp, &data)?;
         std::fs::rename(&tmp, path)
+    }
+}
+
+/// Marks an entry as just used, for the least-recently-used order.
+fn touch(path: &Path) {
+    if let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
     }
 }
 
@@ -174,6 +240,51 @@ mod tests {
         let ka = ArtifactCache::new(dir.path().to_owned(), &a);
         let kb = ArtifactCache::new(dir.path().to_owned(), &b);
         assert_ne!(ka.engine_key, kb.engine_key);
+    }
+
+    #[test]
+    fn the_least_recently_used_entries_go_when_the_cache_is_full() {
+        let engine = Engine::default();
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = ArtifactCache::new(dir.path().to_owned(), &engine);
+        let component = |funcs: usize| {
+            let bytes = wat::parse_str(format!(
+                "(component (core module {}))",
+                "(func)".repeat(funcs)
+            ))
+            .unwrap();
+            let sha = hex::encode(Sha256::digest(&bytes));
+            (bytes, sha)
+        };
+        let get = |cache: &ArtifactCache, (bytes, sha): &(Vec<u8>, String)| {
+            // Entries' modification times order them; keep steps apart.
+            std::thread::sleep(Duration::from_millis(20));
+            cache.get_or_compile(&engine, sha, bytes).unwrap().1
+        };
+        let (a, b, c) = (component(1), component(2), component(3));
+        assert_eq!(get(&cache, &a), Origin::Compiled);
+        let size = std::fs::metadata(cache.entry(&a.1)).unwrap().len();
+        // Room for two entries, not three.
+        cache.max_bytes = size * 5 / 2;
+        assert_eq!(get(&cache, &b), Origin::Compiled);
+        assert_eq!(get(&cache, &a), Origin::Cached); // now `b` is the oldest
+        let stale = dir.path().join("x.tmp42");
+        std::fs::write(&stale, b"half an entry").unwrap();
+        let old = SystemTime::now() - 2 * STALE_TMP;
+        std::fs::File::options()
+            .append(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(get(&cache, &c), Origin::Compiled);
+
+        assert!(cache.entry(&a.1).exists());
+        assert!(!cache.entry(&b.1).exists(), "the least recently used goes");
+        assert!(cache.entry(&c.1).exists());
+        assert!(!stale.exists(), "a dead writer's temporary file goes");
+        assert_eq!(get(&cache, &b), Origin::Compiled);
+        assert_eq!(get(&cache, &c), Origin::Cached);
     }
 
     fn wat_bytes() -> Vec<u8> {
