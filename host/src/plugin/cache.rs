@@ -152,7 +152,7 @@ impl ArtifactCache {
             }
         }
         // Most recently used first; everything past the budget goes.
-        entries.sort_by(|a, b| b.0.cmp(&a.0));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
         let mut total = 0;
         for (_, len, path) in entries {
             total += len;
