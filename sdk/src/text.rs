@@ -134,6 +134,65 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 mod tests {
     use super::*;
 
+    /// The plain definition: both sides split into lowercased words, then a
+    /// window of the text's words equals the phrase's words.
+    fn contains_by_definition(text: &str, phrase: &str) -> bool {
+        let needle = words(phrase);
+        !needle.is_empty() && words(text).windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn matching_agrees_with_the_plain_definition_on_generated_texts() {
+        // Texts built from a small vocabulary with mixed case, punctuation
+        // and non-ASCII letters, so that matches, near misses and repeated
+        // words are all common. A fixed xorshift seed keeps it reproducible.
+        const PIECES: [&str; 14] = [
+            "talk",
+            "TALK",
+            "to",
+            "a",
+            "Human",
+            "human!",
+            "ΟΔΟΣ",
+            "οδος",
+            "\u{212A}ey",
+            "key",
+            "don't",
+            "  ",
+            ", ",
+            "?!",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut sentence = |len: usize| {
+            (0..len)
+                .map(|_| PIECES[next(PIECES.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut matches = 0;
+        for _ in 0..3000 {
+            let text = sentence(8);
+            let phrase = sentence(2);
+            let expected = contains_by_definition(&text, &phrase);
+            assert_eq!(
+                Words::new(&text).contains(&phrase),
+                expected,
+                "{text:?} / {phrase:?}"
+            );
+            matches += usize::from(expected);
+        }
+        assert!(
+            matches > 100,
+            "the generator should produce matches, got {matches}"
+        );
+    }
+
     #[test]
     fn phrases_match_whole_words_in_order() {
         assert!(contains_phrase("I want to CANCEL!", "cancel"));
