@@ -105,8 +105,7 @@ fn main() {
     let reuse = std::env::args().any(|a| a == "reuse");
     if reuse {
         for i in 0..10 {
-            let name = format!("p{i:02}-{}", common::EXAMPLES[i % common::EXAMPLES.len()]);
-            let plugin = config.plugins.entry(name).or_default();
+            let plugin = config.plugins.entry(common::installed_name(i)).or_default();
             plugin.instances = escalator::config::InstanceStrategy::Reuse;
         }
     }

@@ -39,14 +39,19 @@ pub fn build_plugins(crates: &[&str]) -> PathBuf {
 /// The three Rust examples.
 pub const EXAMPLES: [&str; 3] = ["topic-guard", "vip-accounts", "loop-detector"];
 
+/// The name [`install`] gives its `i`-th plugin: `p00-topic-guard`, …
+pub fn installed_name(i: usize) -> String {
+    format!("p{i:02}-{}", EXAMPLES[i % EXAMPLES.len()])
+}
+
 /// Fills `dir` with `n` plugins, cycling through the Rust examples under
-/// distinct names (`p00-topic-guard.wasm`, …).
+/// distinct names (see [`installed_name`]).
 pub fn install(built: &Path, dir: &Path, n: usize) {
     for i in 0..n {
         let name = EXAMPLES[i % EXAMPLES.len()];
         std::fs::copy(
             built.join(format!("{name}.wasm")),
-            dir.join(format!("p{i:02}-{name}.wasm")),
+            dir.join(format!("{}.wasm", installed_name(i))),
         )
         .unwrap();
     }

@@ -139,11 +139,12 @@ impl ArtifactCache {
         for entry in dir.flatten() {
             let path = entry.path();
             let Ok(meta) = entry.metadata() else { continue };
-            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
             if !meta.is_file() {
                 continue;
-            } else if extension == "cwasm" {
+            }
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if extension == "cwasm" {
                 entries.push((modified, meta.len(), path));
             } else if extension.starts_with("tmp")
                 && now.duration_since(modified).unwrap_or_default() > STALE_TMP
@@ -176,9 +177,15 @@ impl ArtifactCache {
 
 /// Marks an entry as just used, for the least-recently-used order.
 fn touch(path: &Path) {
-    if let Ok(file) = std::fs::File::options().append(true).open(path) {
-        let _ = file.set_modified(SystemTime::now());
-    }
+    let _ = set_modified(path, SystemTime::now());
+}
+
+/// Sets a file's modification time.
+fn set_modified(path: &Path, when: SystemTime) -> std::io::Result<()> {
+    std::fs::File::options()
+        .append(true)
+        .open(path)?
+        .set_modified(when)
 }
 
 /// Turns a precompiled artifact back into a component.
@@ -270,13 +277,7 @@ mod tests {
         assert_eq!(get(&cache, &a), Origin::Cached); // now `b` is the oldest
         let stale = dir.path().join("x.tmp42");
         std::fs::write(&stale, b"half an entry").unwrap();
-        let old = SystemTime::now() - 2 * STALE_TMP;
-        std::fs::File::options()
-            .append(true)
-            .open(&stale)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_modified(&stale, SystemTime::now() - 2 * STALE_TMP).unwrap();
         assert_eq!(get(&cache, &c), Origin::Compiled);
 
         assert!(cache.entry(&a.1).exists());
