@@ -109,7 +109,7 @@ fn bench(c: &mut Criterion) {
             ..Config::default()
         };
         let registry = Registry::new(Arc::clone(&runtime));
-        registry.reload(&config, Instant::now());
+        registry.reload_until_settled(&config);
         let set = registry.current();
         assert_eq!(set.active.len(), n);
         let conv = conversation();
@@ -147,7 +147,7 @@ fn bench(c: &mut Criterion) {
                     let mut input = to_wit_input(&conv, &signals);
                     set.active
                         .iter()
-                        .map(|p| p.evaluate(&runtime, &mut input, &BreakerConfig::default()))
+                        .map(|p| p.evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone()))
                         .count()
                 })
             });
@@ -239,12 +239,12 @@ fn bench(c: &mut Criterion) {
         let mut config = Config::parse(&section).unwrap();
         config.plugins_dir = dir.path().to_owned();
         let registry = Registry::new(Arc::clone(&runtime));
-        registry.reload(&config, Instant::now());
+        registry.reload_until_settled(&config);
         let set = registry.current();
         let conv = conversation();
         let mut input = to_wit_input(&conv, &Signals::compute(&conv));
         group.bench_function(label, |b| {
-            b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default()))
+            b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone()))
         });
     }
     group.finish();

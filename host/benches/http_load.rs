@@ -119,6 +119,7 @@ fn main() {
         .unwrap();
     let addr = server_rt.block_on(async {
         let service = Service::start(LiveConfig::fixed(config)).unwrap();
+        service.state.registry.wait_ready();
         assert_eq!(service.state.registry.current().active.len(), 10);
         let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         tokio::spawn(service.serve(listener, std::future::pending()));

@@ -43,6 +43,7 @@ fn main() {
         };
         let start = Instant::now();
         let service = Service::start(LiveConfig::fixed(config)).unwrap();
+        service.state.registry.wait_ready();
         let elapsed = start.elapsed();
         assert_eq!(service.state.registry.current().active.len(), 1);
         println!("  {label}: {:>8.1} ms", elapsed.as_secs_f64() * 1e3);
@@ -66,6 +67,7 @@ fn main() {
         config.plugins_dir = plugins.path().to_owned();
         config.cache_dir = Some(cache.path().to_owned());
         let service = Service::start(LiveConfig::fixed(config)).unwrap();
+        service.state.registry.wait_ready();
         let set = service.state.registry.current();
         let runtime = service.state.registry.runtime().clone();
         let plugin = &set.active[0];
@@ -73,7 +75,7 @@ fn main() {
         let mut times = Vec::with_capacity(rounds);
         for _ in 0..rounds {
             let start = Instant::now();
-            let vote = plugin.evaluate(&runtime, &mut input, &BreakerConfig::default());
+            let vote = plugin.evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone());
             times.push(start.elapsed().as_secs_f64() * 1e3);
             assert!(vote.error.is_none(), "{:?}", vote.error);
         }

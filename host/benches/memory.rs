@@ -29,6 +29,7 @@ fn main() {
     let (_dir, config) = common::ten_plugins();
     let before = rss_mib();
     let service = Service::start(LiveConfig::fixed(config.clone())).unwrap();
+    service.state.registry.wait_ready();
     let set = service.state.registry.current();
     let runtime = service.state.registry.runtime().clone();
     assert_eq!(set.active.len(), 10);

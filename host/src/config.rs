@@ -73,6 +73,14 @@ struct RawConfig {
     breaker: RawBreaker,
     #[serde(default)]
     plugins: BTreeMap<String, RawPlugin>,
+    #[serde(default)]
+    server: ServerConfig,
+    #[serde(default)]
+    input: InputLimits,
+    #[serde(default)]
+    decision: DecisionConfig,
+    #[serde(default)]
+    load: LoadLimits,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +148,111 @@ pub struct Config {
     pub breaker: BreakerConfig,
     /// Per-plugin configuration, keyed by the plugin's file name without `.wasm`.
     pub plugins: BTreeMap<String, PluginConfig>,
+    /// Connection handling; read at start only.
+    pub server: ServerConfig,
+    /// What one decision request may hold.
+    pub input: InputLimits,
+    /// Bounds on one decision.
+    pub decision: DecisionConfig,
+    /// What a plugin file may cost to load.
+    pub load: LoadLimits,
+}
+
+/// Connection handling of the HTTP server. These take effect at start only.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Connections served at once; beyond it, new connections wait in the
+    /// kernel's accept queue. Also kept below the process's open-file limit.
+    pub max_connections: u32,
+    /// A request head must arrive completely within this long, counted from
+    /// the connection's opening or the end of the previous response; it is
+    /// also how long an idle keep-alive connection stays open.
+    pub header_read_timeout_ms: u64,
+    /// A request body must arrive completely within this long (408 beyond).
+    pub body_read_timeout_ms: u64,
+    /// A connection that moves no byte either way for this long is closed
+    /// (a client that stops reading its response, for one).
+    pub idle_timeout_ms: u64,
+    /// On SIGTERM, requests in flight get this long to finish; connections
+    /// still open after it are closed.
+    pub shutdown_grace_ms: u64,
+    /// Decision requests read and decided at once; more wait their turn.
+    /// Bounds the memory that request bodies can hold.
+    pub max_concurrent_requests: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            shutdown_grace_ms: 10_000,
+            max_concurrent_requests: 64,
+        }
+    }
+}
+
+/// What one decision request may hold. Beyond either bound the request is
+/// refused (422) naming the field; the defaults are far above any real chat
+/// or e-mail thread.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputLimits {
+    /// Messages in one conversation.
+    pub max_messages: u32,
+    /// Characters in one message's text.
+    pub max_message_chars: u32,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            max_messages: 1000,
+            max_message_chars: 65_536,
+        }
+    }
+}
+
+/// Bounds on one decision.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecisionConfig {
+    /// A decision answers within this long with what it has: built-in
+    /// triggers that finished, and plugins not yet called marked `deadline`.
+    /// Each plugin call's own deadline is cut to what remains of it.
+    pub deadline_ms: u64,
+}
+
+impl Default for DecisionConfig {
+    fn default() -> Self {
+        DecisionConfig { deadline_ms: 2_000 }
+    }
+}
+
+/// What a plugin file may cost to load; a file beyond a bound fails its
+/// `compile` step naming the bound, before any compilation work is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadLimits {
+    /// Size of a plugin file, in MiB. The Python example is about 40 MiB.
+    pub max_file_mib: u64,
+    /// Size of the largest function body in a plugin, in KiB. Compilation
+    /// time and memory grow with a function's size (a 2 MiB function took
+    /// over a minute and 825 MiB); the interpreters in Python and
+    /// JavaScript plugins stay well below the default.
+    pub max_function_kib: u64,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_file_mib: 128,
+            max_function_kib: 512,
+        }
+    }
 }
 
 /// Thresholds of the merge; see `merge` for the rules.
@@ -205,25 +318,62 @@ impl Limits {
     }
 
     fn check(&self, prefix: &str) -> Result<(), ConfigError> {
-        if self.fuel == 0 {
-            return Err(invalid(&format!("{prefix}.fuel"), "must be more than 0"));
-        }
-        if !(1..=60_000).contains(&self.deadline_ms) {
-            return Err(invalid(
-                &format!("{prefix}.deadline_ms"),
-                "must be 1 to 60000",
-            ));
-        }
-        if !(1..=4096).contains(&self.memory_mib) {
-            return Err(invalid(
-                &format!("{prefix}.memory_mib"),
-                "must be 1 to 4096",
-            ));
-        }
-        if !(1..=1024).contains(&self.vote_kib) {
-            return Err(invalid(&format!("{prefix}.vote_kib"), "must be 1 to 1024"));
-        }
+        let key = |k: &str| format!("{prefix}.{k}");
+        in_range(&key("fuel"), self.fuel, 1, MAX_FUEL)?;
+        in_range(&key("deadline_ms"), self.deadline_ms, 1, 60_000)?;
+        in_range(&key("memory_mib"), self.memory_mib, 1, 4096)?;
+        in_range(&key("output_kib"), self.output_kib, 1, 16_384)?;
+        in_range(&key("vote_kib"), self.vote_kib, 1, 1024)?;
         Ok(())
+    }
+}
+
+/// The most fuel a call may be given. wasmtime keeps fuel as a signed
+/// 64-bit count; this stays clear of its end, and "practically unlimited"
+/// (leaving the deadline as the bound) is still expressible.
+const MAX_FUEL: u64 = 1_000_000_000_000_000_000;
+
+impl ServerConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_range(
+            "server.max_connections",
+            self.max_connections.into(),
+            1,
+            1_000_000,
+        )?;
+        for (key, v) in [
+            ("server.header_read_timeout_ms", self.header_read_timeout_ms),
+            ("server.body_read_timeout_ms", self.body_read_timeout_ms),
+            ("server.idle_timeout_ms", self.idle_timeout_ms),
+            ("server.shutdown_grace_ms", self.shutdown_grace_ms),
+        ] {
+            in_range(key, v, 1, 3_600_000)?;
+        }
+        in_range(
+            "server.max_concurrent_requests",
+            self.max_concurrent_requests.into(),
+            1,
+            100_000,
+        )
+    }
+}
+
+impl InputLimits {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_range("input.max_messages", self.max_messages.into(), 1, 100_000)?;
+        in_range(
+            "input.max_message_chars",
+            self.max_message_chars.into(),
+            1,
+            1 << 20,
+        )
+    }
+}
+
+impl LoadLimits {
+    fn check(&self) -> Result<(), ConfigError> {
+        in_range("load.max_file_mib", self.max_file_mib, 1, 4096)?;
+        in_range("load.max_function_kib", self.max_function_kib, 1, 1 << 20)
     }
 }
 
@@ -326,6 +476,10 @@ impl Default for Config {
             limits: Limits::default(),
             breaker: BreakerConfig::default(),
             plugins: BTreeMap::new(),
+            server: ServerConfig::default(),
+            input: InputLimits::default(),
+            decision: DecisionConfig::default(),
+            load: LoadLimits::default(),
         }
     }
 }
@@ -333,9 +487,10 @@ impl Default for Config {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = crate::live_config::read_config_file(path)?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Parse {
             path: path.to_owned(),
-            source,
+            message: "the file is not UTF-8 text".into(),
         })?;
         Config::parse_file(path, &text)
     }
@@ -388,6 +543,9 @@ impl Config {
         };
         positive("merge.escalate_threshold", merge.escalate_threshold)?;
         positive("merge.offer_threshold", merge.offer_threshold)?;
+        if merge.escalate_threshold > 1000.0 {
+            return Err(invalid("merge.escalate_threshold", "must be at most 1000"));
+        }
         if merge.offer_threshold > merge.escalate_threshold {
             return Err(invalid(
                 "merge.offer_threshold",
@@ -397,9 +555,14 @@ impl Config {
 
         raw.triggers.validate()?;
         raw.tiers.validate()?;
+        raw.routing.validate()?;
 
         let limits = d.limits.overlaid(&raw.limits);
         limits.check("limits")?;
+        raw.server.check()?;
+        raw.input.check()?;
+        raw.load.check()?;
+        in_range("decision.deadline_ms", raw.decision.deadline_ms, 1, 600_000)?;
 
         let breaker = BreakerConfig {
             failures: raw.breaker.failures.unwrap_or(d.breaker.failures),
@@ -409,10 +572,10 @@ impl Config {
                 .max_backoff_ms
                 .unwrap_or(d.breaker.max_backoff_ms),
         };
-        if breaker.failures < 1 {
-            return Err(invalid("breaker.failures", "must be 1 or more"));
-        }
-        if breaker.backoff_ms < 1 || breaker.max_backoff_ms < breaker.backoff_ms {
+        in_range("breaker.failures", breaker.failures.into(), 1, 1000)?;
+        in_range("breaker.backoff_ms", breaker.backoff_ms, 1, 86_400_000)?;
+        in_range("breaker.max_backoff_ms", breaker.max_backoff_ms, 1, 86_400_000)?;
+        if breaker.max_backoff_ms < breaker.backoff_ms {
             return Err(invalid(
                 "breaker.max_backoff_ms",
                 "backoff_ms must be at least 1 and max_backoff_ms at least backoff_ms",
@@ -432,12 +595,12 @@ impl Config {
                 settings: p.settings,
             };
             weight(&format!("plugins.{name}.weight"), config.weight)?;
-            if config.reuse_calls < 1 {
-                return Err(invalid(
-                    &format!("plugins.{name}.reuse_calls"),
-                    "must be 1 or more",
-                ));
-            }
+            in_range(
+                &format!("plugins.{name}.reuse_calls"),
+                config.reuse_calls.into(),
+                1,
+                1_000_000,
+            )?;
             config.limits.check(&format!("plugins.{name}.limits"))?;
             plugins.insert(name, config);
         }
@@ -458,6 +621,10 @@ impl Config {
             limits,
             breaker,
             plugins,
+            server: raw.server,
+            input: raw.input,
+            decision: raw.decision,
+            load: raw.load,
         })
     }
 
@@ -489,11 +656,23 @@ fn positive(key: &str, v: f64) -> Result<(), ConfigError> {
     }
 }
 
+/// Plugin weights share the built-in triggers' bound, so no single voter
+/// can outweigh every other by orders of magnitude.
 fn weight(key: &str, v: f64) -> Result<(), ConfigError> {
-    if v.is_finite() && v >= 0.0 {
+    if v.is_finite() && (0.0..=1000.0).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(key, &format!("must be 0 or more, got {v}")))
+        Err(invalid(key, &format!("must be 0 to 1000, got {v}")))
+    }
+}
+
+/// Every integer key has a range, so that no accepted value can overflow a
+/// duration or a size computed from it later.
+pub(crate) fn in_range(key: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(key, &format!("must be {lo} to {hi}, got {v}")))
     }
 }
 

@@ -3,7 +3,7 @@
 //! route, reasons and context. Synchronous and CPU-bound; the API runs it on
 //! the blocking pool.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use escalator_sdk::text::Words;
 
@@ -30,6 +30,7 @@ pub fn decide(
     explain: bool,
 ) -> Decision {
     let start = Instant::now();
+    let deadline = start + Duration::from_millis(config.decision.deadline_ms);
     let signals = Signals::compute(&conversation);
     let words: Vec<Words<'_>> = conversation
         .customer_messages()
@@ -49,7 +50,7 @@ pub fn decide(
             plugins
                 .active
                 .iter()
-                .map(|p| p.evaluate(runtime, &mut input, &config.breaker)),
+                .map(|p| p.evaluate(runtime, &mut input, &config.breaker, deadline)),
         );
     }
     let outcome = merge(&votes, &config.merge);

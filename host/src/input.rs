@@ -7,8 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use crate::config::InputLimits;
 
 /// Longest accepted `conversation_id`, in bytes.
 pub const MAX_ID_LEN: usize = 256;
@@ -33,7 +36,7 @@ pub enum InputError {
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The customer.
@@ -46,6 +49,82 @@ pub enum Role {
     System,
 }
 
+/// Roles are read from strings only: serde's enum form would also take
+/// `{"customer": null}`, and an object there failed as a syntax error that
+/// named no field.
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        struct RoleName;
+        impl Visitor<'_> for RoleName {
+            type Value = Role;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("one of \"customer\", \"ai\", \"agent\", \"system\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Role, E> {
+                match v {
+                    "customer" => Ok(Role::Customer),
+                    "ai" => Ok(Role::Ai),
+                    "agent" => Ok(Role::Agent),
+                    "system" => Ok(Role::System),
+                    other => Err(E::unknown_variant(
+                        other,
+                        &["customer", "ai", "agent", "system"],
+                    )),
+                }
+            }
+        }
+        d.deserialize_str(RoleName)
+    }
+}
+
+/// A JSON object, and only an object: serde's derived structs also accept
+/// the positional array form (`["c1", "chat", …]`), which no client means to
+/// send and which silently binds values to whichever field comes next.
+#[derive(Debug, Default)]
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        struct ObjectOnly<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(ObjectOnly(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// A string map that refuses a key given twice: with "last one wins", a
+/// body naming `account_manager` twice would route to whichever came last,
+/// and no one reading the JSON could tell which.
+fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    struct UniqueKeys;
+    impl<'de> Visitor<'de> for UniqueKeys {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object of strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(de::Error::custom(format!("duplicate key `{key}`")));
+                }
+                let value: String = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(UniqueKeys)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequest {
@@ -53,12 +132,12 @@ struct RawRequest {
     channel: Option<String>,
     now: Option<String>,
     #[serde(default)]
-    customer: Customer,
+    customer: Object<Customer>,
     #[serde(default)]
-    topic: Topic,
+    topic: Object<Topic>,
     #[serde(default)]
-    messages: Vec<RawMessage>,
-    #[serde(default)]
+    messages: Vec<Object<RawMessage>>,
+    #[serde(default, deserialize_with = "unique_keys")]
     attributes: BTreeMap<String, String>,
 }
 
@@ -68,7 +147,7 @@ struct RawMessage {
     role: Role,
     text: String,
     at: String,
-    ai: Option<AiTurn>,
+    ai: Option<Object<AiTurn>>,
 }
 
 /// The customer in the conversation.
@@ -86,7 +165,7 @@ pub struct Customer {
     /// IANA time zone, for example `America/Sao_Paulo`.
     pub timezone: Option<String>,
     /// Other facts about the customer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -148,9 +227,24 @@ impl Conversation {
     /// Parses and validates a JSON body; `server_now` is used when the body
     /// has no `now`.
     pub fn from_json(body: &[u8], server_now: DateTime<Utc>) -> Result<Conversation, InputError> {
+        Conversation::from_json_within(body, server_now, &InputLimits::default())
+    }
+
+    /// [`Conversation::from_json`] with the operator's bounds on what a
+    /// request may hold.
+    pub fn from_json_within(
+        body: &[u8],
+        server_now: DateTime<Utc>,
+        limits: &InputLimits,
+    ) -> Result<Conversation, InputError> {
         let de = &mut serde_json::Deserializer::from_slice(body);
-        let raw: RawRequest = serde_path_to_error::deserialize(de).map_err(field_error)?;
-        validate(raw, server_now)
+        let Object(raw): Object<RawRequest> =
+            serde_path_to_error::deserialize(&mut *de).map_err(field_error)?;
+        // One JSON document and nothing after it.
+        de.end().map_err(|e| InputError::Syntax {
+            message: e.to_string(),
+        })?;
+        validate(raw, server_now, limits)
     }
 
     /// The customer's messages, oldest first.
@@ -203,8 +297,12 @@ fn field(field: impl Into<String>, message: impl Into<String>) -> InputError {
     }
 }
 
+/// Timestamps outside these years are refused: a year-0 or far-future
+/// instant is a client bug, and durations computed from it mean nothing.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
-    DateTime::parse_from_rfc3339(s)
+    let t = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
             field(
@@ -213,10 +311,33 @@ fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
                     "expected an RFC 3339 timestamp like 2026-01-31T09:30:00Z, got {s:?} ({e})"
                 ),
             )
-        })
+        })?;
+    if !YEARS.contains(&t.year()) {
+        return Err(field(
+            path,
+            format!(
+                "the year must be {} to {}, got {s:?}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        ));
+    }
+    // chrono keeps a leap second as a nanosecond count past one second;
+    // UTC offsets computed from it would be a second off.
+    if t.nanosecond() >= 1_000_000_000 {
+        return Err(field(
+            path,
+            format!("leap seconds (:60) are not accepted, got {s:?}"),
+        ));
+    }
+    Ok(t)
 }
 
-fn validate(raw: RawRequest, server_now: DateTime<Utc>) -> Result<Conversation, InputError> {
+fn validate(
+    raw: RawRequest,
+    server_now: DateTime<Utc>,
+    limits: &InputLimits,
+) -> Result<Conversation, InputError> {
     if raw.conversation_id.trim().is_empty() {
         return Err(field("conversation_id", "must not be empty"));
     }
@@ -230,10 +351,31 @@ fn validate(raw: RawRequest, server_now: DateTime<Utc>) -> Result<Conversation, 
         Some(s) => timestamp("now", s)?,
         None => server_now,
     };
+    if raw.messages.len() > limits.max_messages as usize {
+        return Err(field(
+            "messages",
+            format!(
+                "at most {} messages are accepted (input.max_messages), got {}",
+                limits.max_messages,
+                raw.messages.len()
+            ),
+        ));
+    }
     let mut messages = Vec::with_capacity(raw.messages.len());
-    for (i, m) in raw.messages.into_iter().enumerate() {
+    for (i, Object(m)) in raw.messages.into_iter().enumerate() {
+        let chars = m.text.chars().count();
+        if chars > limits.max_message_chars as usize {
+            return Err(field(
+                format!("messages[{i}].text"),
+                format!(
+                    "at most {} characters are accepted (input.max_message_chars), got {chars}",
+                    limits.max_message_chars
+                ),
+            ));
+        }
         let at = timestamp(&format!("messages[{i}].at"), &m.at)?;
-        if let Some(ai) = &m.ai {
+        let ai = m.ai.map(|Object(ai)| ai);
+        if let Some(ai) = &ai {
             if m.role != Role::Ai {
                 return Err(field(
                     format!("messages[{i}].ai"),
@@ -253,15 +395,15 @@ fn validate(raw: RawRequest, server_now: DateTime<Utc>) -> Result<Conversation, 
             role: m.role,
             text: m.text,
             at,
-            ai: m.ai,
+            ai,
         });
     }
     Ok(Conversation {
         id: raw.conversation_id,
         channel: raw.channel,
         now,
-        customer: raw.customer,
-        topic: raw.topic,
+        customer: raw.customer.0,
+        topic: raw.topic.0,
         messages,
         attributes: raw.attributes,
     })

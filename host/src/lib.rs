@@ -19,6 +19,7 @@ pub mod context;
 pub mod decide;
 pub mod decision;
 pub mod emotion;
+pub mod files;
 pub mod input;
 pub mod live_config;
 pub mod merge;

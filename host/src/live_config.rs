@@ -13,6 +13,26 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{Config, ConfigError};
+use crate::files::{self, ReadError};
+
+/// The largest config file read. Real ones are a few KiB; the cap keeps a
+/// mistaken (or hostile) huge file from costing hundreds of MiB.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads a config file safely (regular files only, at most
+/// [`MAX_CONFIG_BYTES`]).
+pub fn read_config_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    files::read_regular(path, MAX_CONFIG_BYTES, "the config file limit").map_err(|e| {
+        ConfigError::Read {
+            path: path.to_owned(),
+            source: match e {
+                ReadError::Io(e) => e,
+                ReadError::NotFound => std::io::ErrorKind::NotFound.into(),
+                other => std::io::Error::other(other.to_string()),
+            },
+        }
+    })
+}
 use crate::plugin::sha256_hex;
 
 /// Values given on the command line; they win over the file on every reload.
@@ -123,16 +143,20 @@ impl LiveConfig {
     /// (the plugin registry uses it to check plugin settings) and may refuse
     /// it. Settings that only take effect at start (`listen`, `plugins_dir`)
     /// keep their running values, with a warning.
+    ///
+    /// The file is read before the status lock is taken, so a slow or
+    /// stalled read never holds up `GET /v1/config`.
     pub fn reload(&self, check: impl FnOnce(&Config) -> Result<(), String>) -> ConfigReload {
-        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(path) = status.source.clone() else {
+        let Some(path) = self.source() else {
             return ConfigReload::Unchanged;
         };
-        let bytes = match std::fs::read(&path) {
+        let read = files::read_regular(&path, MAX_CONFIG_BYTES, "the config file limit");
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = match read {
             Ok(b) => b,
             // A ConfigMap swap or an editor's rename can leave a moment with
             // no file; the next event reads it again.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ConfigReload::Unchanged,
+            Err(ReadError::NotFound) => return ConfigReload::Unchanged,
             Err(e) => {
                 return refuse(
                     &mut status,
@@ -146,6 +170,20 @@ impl LiveConfig {
             || status.last_error.as_ref().is_some_and(|e| e.sha256 == sha);
         if already_seen {
             return ConfigReload::Unchanged;
+        }
+        // An empty file (or one of comments only) would silently replace
+        // every section, fail-closed plugin settings included, with the
+        // defaults: far more likely a truncated write than an intent.
+        if is_blank(&bytes) {
+            return refuse(
+                &mut status,
+                format!(
+                    "{} is empty; refusing to replace the running configuration with the \
+                     defaults (write at least one key to apply an edit)",
+                    path.display()
+                ),
+                sha,
+            );
         }
         let mut config = match parse(&path, &bytes, &self.overrides) {
             Ok(c) => c,
@@ -203,11 +241,16 @@ fn parse(path: &Path, bytes: &[u8], overrides: &Overrides) -> Result<Config, Con
     Ok(config)
 }
 
+/// True when the file holds no TOML key at all.
+fn is_blank(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.is_empty())
+}
+
 fn read(path: &Path, overrides: &Overrides) -> Result<(Config, String), ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_config_file(path)?;
     let config = parse(path, &bytes, overrides)?;
     Ok((config, sha256_hex(&bytes)))
 }

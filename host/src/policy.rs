@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, in_range};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -96,6 +96,9 @@ pub struct SentimentConfig {
     /// A customer message this similar (word overlap, 0-1) to an earlier one
     /// is a repetition, a frustration cue.
     pub repetition_similarity: f64,
+    /// How many earlier customer messages a message is compared with for
+    /// near repetitions; exact repetitions are found however far back.
+    pub repetition_window: u32,
 }
 
 impl Default for SentimentConfig {
@@ -146,6 +149,7 @@ impl Default for SentimentConfig {
             shouting_min_letters: 8,
             punctuation_run: 3,
             repetition_similarity: 0.8,
+            repetition_window: 20,
         }
     }
 }
@@ -492,12 +496,7 @@ impl TriggersConfig {
             0.0,
             1.0,
         )?;
-        if c.streak < 2 {
-            return Err(invalid(
-                "triggers.confidence.streak",
-                format!("must be 2 or more, got {}", c.streak),
-            ));
-        }
+        in_range("triggers.confidence.streak", c.streak.into(), 2, 1000)?;
 
         let s = &self.sentiment;
         weight("triggers.sentiment.weight", s.weight)?;
@@ -514,23 +513,31 @@ impl TriggersConfig {
                 format!("must not be above frustrated_at ({})", s.frustrated_at),
             ));
         }
-        if s.streak < 1 {
-            return Err(invalid(
-                "triggers.sentiment.streak",
-                "must be 1 or more".into(),
-            ));
-        }
-        if s.punctuation_run < 2 {
-            return Err(invalid(
-                "triggers.sentiment.punctuation_run",
-                "must be 2 or more".into(),
-            ));
-        }
+        in_range("triggers.sentiment.streak", s.streak.into(), 1, 1000)?;
+        in_range(
+            "triggers.sentiment.punctuation_run",
+            s.punctuation_run.into(),
+            2,
+            1000,
+        )?;
+        in_range(
+            "triggers.sentiment.shouting_min_letters",
+            s.shouting_min_letters.into(),
+            1,
+            100_000,
+        )?;
         within(
             "triggers.sentiment.repetition_similarity",
             s.repetition_similarity,
             0.01,
             1.0,
+        )?;
+
+        in_range(
+            "triggers.sentiment.repetition_window",
+            s.repetition_window.into(),
+            1,
+            1000,
         )?;
 
         weight("triggers.topic.weight", self.topic.weight)?;
@@ -544,8 +551,19 @@ impl TriggersConfig {
         let a = &self.account;
         weight("triggers.account.weight", a.weight)?;
         priority("triggers.account.priority", a.priority)?;
+        in_range("triggers.account.top_n", a.top_n.into(), 0, 100_000_000)?;
 
-        weight("triggers.budget.weight", self.budget.weight)?;
+        let b = &self.budget;
+        weight("triggers.budget.weight", b.weight)?;
+        in_range(
+            "triggers.budget.max_customer_turns",
+            b.max_customer_turns.into(),
+            0,
+            100_000,
+        )?;
+        // Thirty days: long enough for the slowest e-mail thread, and far
+        // from the range where a timestamp plus it could overflow.
+        in_range("triggers.budget.max_seconds", b.max_seconds, 0, 30 * 86_400)?;
         weight("triggers.human_request.weight", self.human_request.weight)?;
         Ok(())
     }
@@ -555,5 +573,17 @@ impl TierConfig {
     /// Checks the range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         within("tiers.ai_assisted_from", self.ai_assisted_from, 0.0, 1000.0)
+    }
+}
+
+impl RoutingConfig {
+    /// Checks the range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        in_range(
+            "routing.recent_agent_days",
+            self.recent_agent_days.into(),
+            0,
+            3650,
+        )
     }
 }

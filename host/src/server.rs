@@ -1,14 +1,25 @@
-//! Wiring: the shared state, start-up (load plugins, start the watcher) and
-//! the HTTP server with graceful shutdown.
+//! Wiring: the shared state, start-up (the watcher loads the plugins off the
+//! async runtime) and the HTTP server: connection limits, timeouts and a
+//! graceful shutdown with a bounded grace period.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
+use crate::config::ServerConfig;
 use crate::live_config::LiveConfig;
 use crate::plugin::{Registry, Runtime};
 use crate::watch::{self, Watch};
@@ -20,8 +31,12 @@ pub struct AppState {
     pub config: Arc<LiveConfig>,
     /// The plugin sets.
     pub registry: Arc<Registry>,
-    /// Bounds concurrent decisions to what the cores can run.
+    /// Bounds concurrent plugin evaluations to what the cores can run.
     pub permits: Arc<Semaphore>,
+    /// Bounds decision requests being read and decided at once
+    /// (`server.max_concurrent_requests`), and so the memory their bodies
+    /// hold.
+    pub requests: Arc<Semaphore>,
 }
 
 /// A started service: state, plus the watcher that keeps plugins fresh.
@@ -32,9 +47,11 @@ pub struct Service {
 }
 
 impl Service {
-    /// Loads every plugin in the configured directory and starts watching it.
-    /// A plugin that fails to load is reported in its status; it never stops
-    /// the service.
+    /// Starts the service without waiting for its plugins: the reload thread
+    /// loads them (each file compiled on its own thread), `/healthz` says
+    /// `starting` and `/readyz` answers 503 until the first plugin set is
+    /// live. Loading never runs on the async runtime, where a plugin that
+    /// prints would make WASI's blocking output panic the process.
     pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::signals::warm_up();
         let runtime = Runtime::new(config.get().cache_dir.clone())
@@ -47,48 +64,124 @@ impl Service {
                 .with_context(|| format!("cannot create plugins directory {}", dir.display()))?;
             tracing::info!(dir = %dir.display(), "created the plugins directory");
         }
-        let summary = registry.reload(&current, std::time::Instant::now());
-        tracing::info!(
-            dir = %dir.display(),
-            generation = summary.generation,
-            active = registry.current().active.len(),
-            failed = ?summary.failed,
-            "plugins loaded"
-        );
         let config = Arc::new(config);
-        let watch = watch::start(config.clone(), registry.clone(), summary.retry_after)
+        let watch = watch::start(config.clone(), registry.clone())
             .with_context(|| format!("cannot watch {}", dir.display()))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Service {
             state: AppState {
+                permits: Arc::new(Semaphore::new(cores * 2)),
+                requests: Arc::new(Semaphore::new(
+                    current.server.max_concurrent_requests as usize,
+                )),
                 config,
                 registry,
-                permits: Arc::new(Semaphore::new(cores * 2)),
             },
             _watch: watch,
         })
     }
 
-    /// Serves the API on `listener` until `shutdown` completes; in-flight
-    /// requests are finished first.
+    /// Serves the API on `listener` until `shutdown` completes. Requests in
+    /// flight then get `server.shutdown_grace_ms` to finish; connections
+    /// still open after that are closed.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        use axum::serve::ListenerExt;
+        let limits = self.state.config.get().server;
         let app = crate::api::router(self.state.clone());
-        // A decision is one small response; Nagle's algorithm would hold
-        // its last segment back waiting for an ACK.
-        let listener = listener.tap_io(|stream| {
+        let connections = Arc::new(Semaphore::new(connection_limit(&limits)));
+        let graceful = GracefulShutdown::new();
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            // hyper's clock starts when it waits for a request head, on a
+            // new connection or an idle keep-alive one alike.
+            .header_read_timeout(Duration::from_millis(limits.header_read_timeout_ms))
+            // Heads up to this size reach the API, which answers 414 and
+            // 431 in its own JSON shape; beyond it hyper answers a bare 431.
+            .max_buf_size(crate::api::MAX_HEAD_BUFFER)
+            .max_headers(crate::api::MAX_HEADERS * 4);
+        let idle = Duration::from_millis(limits.idle_timeout_ms);
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let permit = tokio::select! {
+                permit = connections.clone().acquire_owned() => permit?,
+                () = &mut shutdown => break,
+            };
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, most likely: wait for
+                        // connections to close rather than spin.
+                        tracing::warn!("cannot accept a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            // A decision is one small response; Nagle's algorithm would hold
+            // its last segment back waiting for an ACK.
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
             }
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("HTTP server failed")
+            let stream = Tracked::new(stream);
+            let activity = stream.activity.clone();
+            let connection = graceful.watch(
+                http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())),
+            );
+            tasks.spawn(async move {
+                tokio::select! {
+                    result = connection => {
+                        if let Err(e) = result {
+                            tracing::debug!("connection ended: {e}");
+                        }
+                    }
+                    () = activity.idle_for(idle) => {
+                        tracing::debug!("closing a connection idle for {} ms", idle.as_millis());
+                    }
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        let grace = Duration::from_millis(limits.shutdown_grace_ms);
+        if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+            tracing::warn!(
+                open = tasks.len(),
+                "shutdown grace period over; closing the connections still open"
+            );
+        }
+        tasks.shutdown().await;
+        Ok(())
+    }
+}
+
+/// `server.max_connections`, kept below the process's open-file limit so
+/// that connections can never exhaust the descriptors that plugin files,
+/// the config file and the watcher need.
+fn connection_limit(limits: &ServerConfig) -> usize {
+    /// Descriptors kept for everything but connections.
+    const RESERVED: u64 = 64;
+    let configured = limits.max_connections as usize;
+    match rustix::process::getrlimit(rustix::process::Resource::Nofile).current {
+        Some(files) => {
+            let room = files.saturating_sub(RESERVED).max(files / 2).max(1) as usize;
+            if room < configured {
+                tracing::warn!(
+                    configured,
+                    open_file_limit = files,
+                    serving = room,
+                    "server.max_connections is above what the open-file limit allows"
+                );
+            }
+            configured.min(room)
+        }
+        None => configured,
     }
 }
 
@@ -100,4 +193,104 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpListener, SocketAddr)>
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     Ok((listener, local))
+}
+
+/// When a connection last moved a byte, in milliseconds since it opened.
+#[derive(Clone)]
+struct Activity {
+    opened: Instant,
+    last_ms: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let now = self.opened.elapsed().as_millis() as u64;
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    /// Completes once no byte has moved for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let last = self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let due = last + idle;
+            if Instant::now() >= due {
+                return;
+            }
+            tokio::time::sleep_until(due.into()).await;
+        }
+    }
+}
+
+/// A TCP stream that records when it last read or wrote.
+struct Tracked {
+    stream: TcpStream,
+    activity: Activity,
+}
+
+impl Tracked {
+    fn new(stream: TcpStream) -> Tracked {
+        Tracked {
+            stream,
+            activity: Activity {
+                opened: Instant::now(),
+                last_ms: Arc::new(AtomicU64::new(0)),
+            },
+        }
+    }
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        result
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }

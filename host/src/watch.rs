@@ -5,15 +5,19 @@
 //! file and renaming it over the old one, and Kubernetes ConfigMap volumes
 //! swap a `..data` symlink, neither of which a per-file watch sees. Events are
 //! debounced so a burst (a save, a copy landing in several writes) becomes one
-//! reload, and every reload rescans everything, so the kind of event never
-//! matters. Reloads run on their own thread, off the request path.
+//! reload, and every reload rescans everything. Only events that can change
+//! content count: the reload's own reads raise open and access events, and
+//! reacting to those made the watcher rescan ~75 times a second forever.
+//! Reloads, the first load at start included, run on their own thread, off
+//! the request path and off the async runtime.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::{Event, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::live_config::{ConfigReload, LiveConfig};
@@ -27,21 +31,35 @@ pub struct Watch {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
-/// Starts watching and reloading. `retry_after` schedules a first rescan, for
-/// files that looked half-written when the service started.
-pub fn start(
-    config: Arc<LiveConfig>,
-    registry: Arc<Registry>,
-    retry_after: Option<Duration>,
-) -> notify::Result<Watch> {
+/// Whether an event can mean changed content: creations, writes,
+/// renames (the ConfigMap `..data` swap is one), removals, and a closed
+/// writer. Opens, reads, closes after reading and metadata changes cannot.
+fn changes_content(event: &Event) -> bool {
+    match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        _ => true,
+    }
+}
+
+/// Starts watching, and the reload thread, whose first job is loading the
+/// plugins present now.
+pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result<Watch> {
     let (tx, rx) = channel::<Instant>();
+    registry.set_waker(tx.clone());
     let mut debouncer =
         new_debouncer(
             DEBOUNCE,
             None,
             move |result: DebounceEventResult| match result {
                 Ok(events) => {
-                    if let Some(first) = events.iter().map(|e| e.time).min() {
+                    let first = events
+                        .iter()
+                        .filter(|e| changes_content(&e.event))
+                        .map(|e| e.time)
+                        .min();
+                    if let Some(first) = first {
                         let _ = tx.send(first);
                     }
                 }
@@ -70,12 +88,15 @@ pub fn start(
     std::thread::Builder::new()
         .name("escalator-reload".into())
         .spawn(move || {
-            reload_loop(
-                rx,
-                config,
-                registry,
-                retry_after.map(|d| Instant::now() + d),
-            )
+            let started = Instant::now();
+            let dir = config.get().plugins_dir.clone();
+            tracing::info!(dir = %dir.display(), "loading plugins");
+            let summary = registry.reload(&config.get(), started);
+            let retry = summary.retry_after.map(|d| Instant::now() + d);
+            if registry.is_ready() {
+                log_ready(&registry, started);
+            }
+            reload_loop(rx, config, registry, retry, started)
         })?;
     Ok(Watch {
         _debouncer: debouncer,
@@ -89,13 +110,26 @@ fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-/// Waits for events (or for a retry of a half-written file) and reloads the
-/// configuration, then the plugins under the configuration now in force.
+fn log_ready(registry: &Registry, started: Instant) {
+    let set = registry.current();
+    tracing::info!(
+        generation = set.generation,
+        active = set.active.len(),
+        failed = set.status.len() - set.active.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "plugins loaded; ready"
+    );
+}
+
+/// Waits for events (or for a retry of a half-written file, or for a
+/// compilation to end) and reloads the configuration, then the plugins
+/// under the configuration now in force.
 fn reload_loop(
     rx: Receiver<Instant>,
     config: Arc<LiveConfig>,
     registry: Arc<Registry>,
     mut retry: Option<Instant>,
+    started: Instant,
 ) {
     loop {
         let since = match retry {
@@ -120,9 +154,13 @@ fn reload_loop(
                 "new configuration live"
             );
         }
+        let was_ready = registry.is_ready();
         let summary = registry.reload(&config.get(), since);
         if let Some(after) = summary.retry_after {
             retry = Some(Instant::now() + after);
+        }
+        if !was_ready && registry.is_ready() {
+            log_ready(&registry, started);
         }
     }
 }

@@ -118,6 +118,7 @@ pub struct TestServer {
     /// The HTTP client.
     pub client: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestServer {
@@ -164,10 +165,30 @@ impl TestServer {
         dir: tempfile::TempDir,
         config_dir: Option<tempfile::TempDir>,
     ) -> TestServer {
-        let service = tokio::task::block_in_place(|| Service::start(live)).unwrap();
+        let server = TestServer::launch_unready(live, dir, config_dir).await;
+        server.wait_ready().await;
+        server
+    }
+
+    /// Starts a server on a prepared plugins directory and returns at once,
+    /// while its plugins may still be loading.
+    pub async fn start_unready(config_toml: &str, dir: tempfile::TempDir) -> TestServer {
+        let mut config = Config::parse(config_toml).expect("test config parses");
+        config.plugins_dir = dir.path().to_owned();
+        config.cache_dir = Some(test_cache_dir());
+        TestServer::launch_unready(LiveConfig::fixed(config), dir, None).await
+    }
+
+    async fn launch_unready(
+        live: LiveConfig,
+        dir: tempfile::TempDir,
+        config_dir: Option<tempfile::TempDir>,
+    ) -> TestServer {
+        // Started the way `escalator serve` starts it: on the runtime.
+        let service = Service::start(live).unwrap();
         let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(service.serve(listener, async {
+        let task = tokio::spawn(service.serve(listener, async {
             let _ = rx.await;
         }));
         TestServer {
@@ -176,6 +197,40 @@ impl TestServer {
             config_dir,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Asks the server to shut down (as SIGTERM does) and waits for it to
+    /// stop, at most `within`; true if it stopped.
+    pub async fn shut_down(mut self, within: Duration) -> bool {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let task = self.task.take().unwrap();
+        matches!(tokio::time::timeout(within, task).await, Ok(Ok(Ok(()))))
+    }
+
+    /// Polls `/readyz` until the first plugin set is live.
+    pub async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let r = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 200 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server never became ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

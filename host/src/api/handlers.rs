@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -12,11 +14,52 @@ use crate::decision::Decision;
 use crate::input::Conversation;
 use crate::server::AppState;
 
-/// Query parameters of `POST /v1/decide`.
-#[derive(Debug, serde::Deserialize)]
-pub struct DecideQuery {
-    /// `true` adds every built-in trigger's observations to the decision.
-    explain: Option<String>,
+/// Reads `POST /v1/decide`'s query string: `explain` at most once, and
+/// nothing else. A parameter given twice (`?explain=1&explain=0`) is
+/// refused rather than guessed at.
+fn explain_flag(query: Option<&str>) -> Result<bool, ApiError> {
+    let bad = |field: &str, message: String| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_query",
+        message,
+        field: Some(field.to_owned()),
+    };
+    let mut explain = None;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if key != "explain" {
+            return Err(bad(&key, format!("unknown query parameter {key:?}")));
+        }
+        if explain.is_some() {
+            return Err(bad(&key, "explain is given more than once".into()));
+        }
+        explain = Some(match &*value {
+            "false" | "0" => false,
+            "true" | "1" | "" => true,
+            other => {
+                return Err(bad(
+                    "explain",
+                    format!("explain must be true or false, got {other:?}"),
+                ));
+            }
+        });
+    }
+    Ok(explain.unwrap_or(false))
+}
+
+/// Bodies arrive as sent: a compressed one would be read as garbage JSON.
+fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
+    let encoding = headers.get(header::CONTENT_ENCODING)?;
+    let identity = encoding
+        .to_str()
+        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"));
+    (!identity).then(|| ApiError {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        message: format!(
+            "Content-Encoding {encoding:?} is not supported; send the body uncompressed"
+        ),
+        field: Some("content-encoding".into()),
+    })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -62,22 +105,14 @@ async fn read_body(mut body: Body) -> Option<Vec<u8>> {
 /// `POST /v1/decide`.
 pub async fn decide(
     State(state): State<AppState>,
-    Query(query): Query<DecideQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Decision>, ApiError> {
-    let explain = match query.explain.as_deref() {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") | Some("") => true,
-        Some(other) => {
-            return Err(ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_query",
-                message: format!("explain must be true or false, got {other:?}"),
-                field: Some("explain".into()),
-            });
-        }
-    };
+    let explain = explain_flag(query.as_deref())?;
+    if let Some(e) = unsupported_encoding(&headers) {
+        return Err(e);
+    }
     if !is_json(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -99,25 +134,58 @@ pub async fn decide(
     if declared.is_some_and(|n| n > DRAIN_CAP) {
         return Err(too_large());
     }
-    let bytes = read_body(body).await.ok_or_else(too_large)?;
-    let conversation = Conversation::from_json(&bytes, chrono::Utc::now())?;
-
-    // Plugin calls are CPU-bound: run them off the async workers, at most
-    // `permits` at a time so a burst queues instead of oversubscribing cores.
+    if !state.registry.is_ready() {
+        return Err(ApiError::starting());
+    }
+    // Bodies are read and decided at most `max_concurrent_requests` at a
+    // time: a burst of large requests waits here instead of holding a
+    // megabyte each in memory at once.
+    let _request = state
+        .requests
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let config = state.config.get();
+    let body_timeout = Duration::from_millis(config.server.body_read_timeout_ms);
+    let bytes = match tokio::time::timeout(body_timeout, read_body(body)).await {
+        Ok(read) => read.ok_or_else(too_large)?,
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the body did not arrive within {} ms (server.body_read_timeout_ms)",
+                    config.server.body_read_timeout_ms
+                ),
+            ));
+        }
+    };
+    // Parsing and deciding are CPU-bound: both run off the async workers,
+    // at most `permits` at a time, so a burst queues (as compact bytes)
+    // instead of oversubscribing cores and holding many parsed requests.
     let _permit = state
         .permits
         .clone()
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let config = state.config.get();
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
     let decision = tokio::task::spawn_blocking(move || {
-        run_decision(conversation, &config, &plugins, &runtime, explain)
+        let conversation =
+            Conversation::from_json_within(&bytes, chrono::Utc::now(), &config.input)?;
+        drop(bytes);
+        Ok::<_, ApiError>(run_decision(
+            conversation,
+            &config,
+            &plugins,
+            &runtime,
+            explain,
+        ))
     })
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)??;
     tracing::info!(
         decision_id = %decision.decision_id,
         conversation = %decision.conversation_id,
@@ -146,8 +214,17 @@ pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
         }
         plugins.push(entry);
     }
+    let compiling: Vec<Value> = state
+        .registry
+        .compiling()
+        .into_iter()
+        .map(|(name, since)| json!({ "name": name, "since": since }))
+        .collect();
     Ok(Json(json!({
         "generation": set.generation,
+        "ready": state.registry.is_ready(),
+        "scans": state.registry.scans(),
+        "compiling": compiling,
         "plugins_dir": state.config.get().plugins_dir,
         "plugins": plugins,
     })))
@@ -166,18 +243,43 @@ pub async fn config(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: the process is alive; `starting` while the first plugin
+/// set loads.
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     let set = state.registry.current();
+    let status = if state.registry.is_ready() {
+        "ok"
+    } else {
+        "starting"
+    };
     Json(json!({
-        "status": "ok",
+        "status": status,
         "generation": set.generation,
         "plugins_active": set.active.len(),
         "plugins_failed": set.status.iter().filter(|s| s.status == crate::plugin::LoadState::Failed).count(),
     }))
 }
 
+/// `GET /readyz`: 200 once the first plugin set is live, so a load balancer
+/// sends no decision to a replica still compiling its plugins.
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    if state.registry.is_ready() {
+        Ok(Json(json!({ "ready": true })))
+    } else {
+        Err(ApiError::starting())
+    }
+}
+
 /// Any other route.
 pub async fn not_found() -> ApiError {
     ApiError::not_found()
+}
+
+/// A known route with another method.
+pub async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on this endpoint; see README for the API"),
+    )
 }

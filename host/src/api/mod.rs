@@ -3,14 +3,18 @@
 //! - `POST /v1/decide`: a conversation in, a decision out.
 //! - `GET /v1/plugins`: the plugin set and each plugin's status.
 //! - `GET /v1/config`: the configuration in force and the latest refused edit.
-//! - `GET /healthz`: liveness, with the serving generation.
+//! - `GET /healthz`: liveness (`starting` until the first plugin set is
+//!   live, then `ok`), with the serving generation.
+//! - `GET /readyz`: 200 once the first plugin set is live, 503 before.
 
 mod error;
 mod handlers;
+mod head;
 
 pub use error::ApiError;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
@@ -19,6 +23,20 @@ use crate::server::AppState;
 /// Largest accepted request body; beyond it the answer is 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// Longest accepted request target (path and query); beyond it, 414.
+pub const MAX_URI_BYTES: usize = 8 << 10;
+
+/// Largest accepted set of header lines, in bytes; beyond it, 431.
+pub const MAX_HEADER_BYTES: usize = 16 << 10;
+
+/// Most header lines accepted; beyond it, 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// How much of a request head the HTTP layer buffers, so that heads up to
+/// this size reach [`head::limits`] and get the API's JSON error; larger
+/// ones are cut off by hyper with a bare 431.
+pub const MAX_HEAD_BUFFER: usize = 256 << 10;
+
 /// The service's routes with every layer, in one place.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -26,9 +44,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/plugins", get(handlers::plugins))
         .route("/v1/config", get(handlers::config))
         .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
         .fallback(handlers::not_found)
-        // The decide handler reads the body itself, with the 1 MiB limit, so
-        // that an oversized body gets the same JSON error shape as any other.
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        // The decide handler reads the body itself, with the 1 MiB limit and
+        // the body timeout, so that an oversized or stalled body gets the
+        // same JSON error shape as any other.
+        .layer(middleware::from_fn(head::limits))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -72,9 +72,12 @@ pub fn load(path: &Path, config: &PluginConfig) -> anyhow::Result<Standalone> {
         .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha = sha256_hex(&bytes);
-    let plugin = compile(&runtime, &bytes, &sha)
+    let limits = Config::default().load;
+    let plugin = crate::plugin::check_cost(&bytes, &limits)
+        .and_then(|()| compile(&runtime, &bytes, &sha))
         .map_err(|message| LoadFailure {
             step: crate::plugin::LoadStep::Compile,
+            kind: None,
             message,
             sha256: sha.clone(),
             at: chrono::Utc::now(),

@@ -5,7 +5,7 @@
 //! A breaker belongs to one loaded version of a plugin, so hot-reloading a
 //! fixed version starts with a closed breaker.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -61,6 +61,8 @@ struct Inner {
     /// The current quarantine length while the breaker is open or half-open.
     backoff: Option<Duration>,
     open_until: Option<(Instant, DateTime<Utc>)>,
+    /// Fingerprints of the inputs behind the current run of failures.
+    failing_inputs: VecDeque<u64>,
 }
 
 /// The breaker of one plugin version.
@@ -87,21 +89,34 @@ impl Breaker {
         let mut s = self.lock();
         s.calls += 1;
         s.consecutive = 0;
+        s.failing_inputs.clear();
         if s.backoff.take().is_some() {
             s.open_until = None;
             tracing::info!(plugin, "plugin recovered; circuit breaker closed");
         }
     }
 
-    /// Records a failed call of class `kind`, opening the breaker after
-    /// `config.failures` failures in a row, or again at once when the first
-    /// call after a quarantine fails.
-    pub fn failed(&self, plugin: &str, kind: &'static str, config: &BreakerConfig) {
+    /// Records a failed call of class `kind` on the input fingerprinted by
+    /// `input`, opening the breaker after `config.failures` failures in a
+    /// row on distinct inputs, or again at once when the first call after a
+    /// quarantine fails.
+    ///
+    /// The same input failing again is counted in the failure totals but
+    /// does not bring the breaker closer to opening: one client resending a
+    /// pathological request must not switch the plugin off for everyone.
+    pub fn failed(&self, plugin: &str, kind: &'static str, input: u64, config: &BreakerConfig) {
         let mut s = self.lock();
         s.calls += 1;
-        s.consecutive += 1;
         *s.failures.entry(kind).or_default() += 1;
         let relapse = s.backoff.is_some();
+        if s.failing_inputs.contains(&input) && !relapse {
+            return;
+        }
+        if s.failing_inputs.len() >= config.failures as usize {
+            s.failing_inputs.pop_front();
+        }
+        s.failing_inputs.push_back(input);
+        s.consecutive += 1;
         if !relapse && s.consecutive < config.failures {
             return;
         }
@@ -157,13 +172,13 @@ mod tests {
     #[test]
     fn opens_after_consecutive_failures_and_a_success_resets_the_count() {
         let b = Breaker::default();
-        b.failed("p", "trap", &config());
-        b.failed("p", "trap", &config());
+        b.failed("p", "trap", 1, &config());
+        b.failed("p", "trap", 2, &config());
         b.succeeded("p");
-        b.failed("p", "trap", &config());
-        b.failed("p", "trap", &config());
+        b.failed("p", "trap", 3, &config());
+        b.failed("p", "trap", 4, &config());
         assert_eq!(b.admit(), Admission::Call);
-        b.failed("p", "deadline", &config());
+        b.failed("p", "deadline", 5, &config());
         assert!(matches!(b.admit(), Admission::Quarantined(_)));
         let h = b.health();
         assert_eq!(h.breaker, BreakerState::Open);
@@ -175,21 +190,37 @@ mod tests {
     #[test]
     fn a_relapse_after_quarantine_reopens_at_once_with_a_doubled_capped_backoff() {
         let b = Breaker::default();
-        for _ in 0..3 {
-            b.failed("p", "trap", &config());
+        for input in 0..3 {
+            b.failed("p", "trap", input, &config());
         }
         std::thread::sleep(Duration::from_millis(45));
         assert_eq!(b.health().breaker, BreakerState::HalfOpen);
         assert_eq!(b.admit(), Admission::Call);
-        b.failed("p", "trap", &config());
+        b.failed("p", "trap", 7, &config());
         assert_eq!(b.health().breaker, BreakerState::Open);
         assert_eq!(b.lock().backoff, Some(Duration::from_millis(80)));
         b.lock().open_until = None;
-        b.failed("p", "trap", &config());
+        b.failed("p", "trap", 8, &config());
         assert_eq!(b.lock().backoff, Some(Duration::from_millis(100)), "capped");
         b.lock().open_until = None;
         b.succeeded("p");
         assert_eq!(b.health().breaker, BreakerState::Closed);
         assert_eq!(b.health().consecutive_failures, 0);
+    }
+
+    #[test]
+    fn one_input_failing_again_and_again_does_not_open_the_breaker() {
+        let b = Breaker::default();
+        for _ in 0..50 {
+            b.failed("p", "out_of_fuel", 7, &config());
+        }
+        assert_eq!(b.admit(), Admission::Call);
+        let h = b.health();
+        assert_eq!(h.breaker, BreakerState::Closed);
+        assert_eq!(h.failures["out_of_fuel"], 50);
+        // Failures on distinct inputs still open it.
+        b.failed("p", "trap", 8, &config());
+        b.failed("p", "trap", 9, &config());
+        assert!(matches!(b.admit(), Admission::Quarantined(_)));
     }
 }

@@ -16,7 +16,9 @@ use super::breaker::{Admission, Breaker};
 use super::convert::{from_wit_vote, to_wit_input};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
 use super::settings;
-use crate::config::{BreakerConfig, FailurePolicy, InstanceStrategy, PluginConfig};
+use crate::config::{
+    BreakerConfig, FailurePolicy, InstanceStrategy, Limits, LoadLimits, PluginConfig,
+};
 use crate::input::Conversation;
 use crate::signals::Signals;
 use crate::vote::{Verdict, Vote};
@@ -48,6 +50,10 @@ pub enum LoadStep {
 pub struct LoadFailure {
     /// The step that failed.
     pub step: LoadStep,
+    /// The class of the failure where there is one: the classes of a
+    /// failed vote (`trap`, `out_of_fuel`, `deadline`, `out_of_memory`), or
+    /// `too_large`, `function_too_large`, `duplicate_name`.
+    pub kind: Option<&'static str>,
     /// What went wrong, for operators.
     pub message: String,
     /// The sha256 of the file that failed.
@@ -175,6 +181,34 @@ pub fn compile(runtime: &Runtime, bytes: &[u8], sha256: &str) -> Result<Componen
     Ok(component)
 }
 
+/// Refuses, before compiling, a component whose largest function is above
+/// `load.max_function_kib`: compilation time and memory grow with a
+/// function's size, and one 1,000,000-instruction function cost a minute of
+/// CPU and 825 MiB. Bytes that do not parse are left to the compiler, which
+/// says what is wrong with them.
+pub fn check_cost(bytes: &[u8], limits: &LoadLimits) -> Result<(), String> {
+    let cap = limits.max_function_kib << 10;
+    let mut index = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(payload) = payload else {
+            return Ok(());
+        };
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload {
+            let size = body.range().len() as u64;
+            if size > cap {
+                return Err(format!(
+                    "function {index} is {} KiB, above load.max_function_kib = {}: compiling \
+                     it could take minutes and hundreds of MiB",
+                    size >> 10,
+                    limits.max_function_kib
+                ));
+            }
+            index += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a compile failure looks like a file caught while still being
 /// written: too short for a header, or a component cut off in the middle of
 /// a section (the parser then reports an unexpected end, or a section that
@@ -201,9 +235,23 @@ impl LoadedPlugin {
         let limits = &config.limits;
         let fail = |step, message: String| LoadFailure {
             step,
+            kind: None,
             message,
             sha256: sha256.to_owned(),
             at: Utc::now(),
+        };
+        // A guest failure at a gate step is classified as it would be in a
+        // decision; the backtrace goes to the log, not the status line.
+        let guest = |step, store: &wasmtime::Store<PluginState>, e: wasmtime::Error| {
+            let kind = classify(&e, store.data().memory_denied());
+            tracing::debug!(plugin = name, ?step, "load gate failure: {e:?}");
+            LoadFailure {
+                step,
+                kind: Some(kind),
+                message: summarize(kind, &e),
+                sha256: sha256.to_owned(),
+                at: Utc::now(),
+            }
         };
         let interface = super::interface::check(runtime.engine(), component)
             .map_err(|m| fail(LoadStep::Link, m))?;
@@ -223,17 +271,22 @@ impl LoadedPlugin {
 
         let plugin_name: Arc<str> = Arc::from(name);
         let mut store = runtime.store(&plugin_name, "escalator-load", limits);
-        let rule = pre
-            .instantiate(&mut store)
-            .map_err(|e| fail(LoadStep::Instantiate, describe_error(&e)))?;
-        let info = rule
-            .call_describe(&mut store)
-            .map_err(|e| fail(LoadStep::Describe, describe_error(&e)))?;
+        let rule = match pre.instantiate(&mut store) {
+            Ok(rule) => rule,
+            Err(e) => return Err(guest(LoadStep::Instantiate, &store, e)),
+        };
+        let info = match rule.call_describe(&mut store) {
+            Ok(info) => info,
+            Err(e) => return Err(guest(LoadStep::Describe, &store, e)),
+        };
+        store.data_mut().flush_output();
         let resolved = settings::resolve(&info.settings, &config.settings)
             .map_err(|m| fail(LoadStep::Settings, m))?;
-        rule.call_validate_settings(&mut store, &resolved)
-            .map_err(|e| fail(LoadStep::Validate, describe_error(&e)))?
-            .map_err(|m| {
+        let validated = match rule.call_validate_settings(&mut store, &resolved) {
+            Ok(v) => v,
+            Err(e) => return Err(guest(LoadStep::Validate, &store, e)),
+        };
+        validated.map_err(|m| {
                 fail(
                     LoadStep::Validate,
                     format!("the plugin rejected its settings: {m}"),
@@ -263,9 +316,12 @@ impl LoadedPlugin {
 
         let smoke = &*SMOKE;
         let mut input = to_wit_input(smoke, &Signals::compute(smoke));
-        let vote = plugin.call(runtime, &mut input, false);
+        let vote = plugin.call(runtime, &mut input, false, &config.limits);
         if let Some(e) = vote.error {
-            return Err(fail(LoadStep::Smoke, format!("{}: {}", e.kind, e.message)));
+            return Err(LoadFailure {
+                kind: Some(e.kind),
+                ..fail(LoadStep::Smoke, e.message)
+            });
         }
         Ok(plugin)
     }
@@ -282,15 +338,27 @@ impl LoadedPlugin {
     ///
     /// `input` is shared between the plugins of a decision; only its settings
     /// are replaced for this plugin.
+    ///
+    /// `deadline` is the decision's: the call's own deadline is cut to what
+    /// remains of it, and a plugin reached after it is not called at all
+    /// (its vote fails as `deadline`, which does not count against its
+    /// circuit breaker: the time was spent by others).
     pub fn evaluate(
         &self,
         runtime: &Runtime,
         input: &mut wit::Input,
         breaker: &BreakerConfig,
+        deadline: Instant,
     ) -> Vote {
         let start = Instant::now();
         let source = self.source();
+        let remaining = deadline.saturating_duration_since(start);
         let mut vote = match self.breaker.admit() {
+            _ if remaining.is_zero() => Vote::failed(
+                source.clone(),
+                "deadline",
+                "not called: the decision's deadline (decision.deadline_ms) had passed".into(),
+            ),
             Admission::Quarantined(until) => Vote::failed(
                 source.clone(),
                 "quarantined",
@@ -300,9 +368,16 @@ impl LoadedPlugin {
                 ),
             ),
             Admission::Call => {
-                let vote = self.call(runtime, input, true);
+                let mut limits = self.config.limits;
+                let cut = remaining.as_millis().max(1) as u64;
+                let cut_short = cut < limits.deadline_ms;
+                limits.deadline_ms = limits.deadline_ms.min(cut);
+                let vote = self.call(runtime, input, true, &limits);
                 match &vote.error {
-                    Some(e) => self.breaker.failed(&self.name, e.kind, breaker),
+                    // Out of time only because the decision was: not the
+                    // plugin's fault.
+                    Some(e) if cut_short && e.kind == "deadline" => {}
+                    Some(e) => self.breaker.failed(&self.name, e.kind, input_key(input), breaker),
                     None => self.breaker.succeeded(&self.name),
                 }
                 vote
@@ -330,7 +405,7 @@ impl LoadedPlugin {
     /// One call, in a fresh instance or a reused one as configured (`pool`
     /// false forces a fresh one that is not kept: the smoke test); the vote's
     /// error says how it failed.
-    fn call(&self, runtime: &Runtime, input: &mut wit::Input, pool: bool) -> Vote {
+    fn call(&self, runtime: &Runtime, input: &mut wit::Input, pool: bool, limits: &Limits) -> Vote {
         let mut settings = self
             .spare_settings
             .lock()
@@ -338,7 +413,7 @@ impl LoadedPlugin {
             .pop()
             .unwrap_or_else(|| self.settings.clone());
         std::mem::swap(&mut input.settings, &mut settings);
-        let vote = self.call_with_settings(runtime, input, pool);
+        let vote = self.call_with_settings(runtime, input, pool, limits);
         std::mem::swap(&mut input.settings, &mut settings);
         self.spare_settings
             .lock()
@@ -348,7 +423,13 @@ impl LoadedPlugin {
     }
 
     /// [`LoadedPlugin::call`] once `input` holds this plugin's settings.
-    fn call_with_settings(&self, runtime: &Runtime, input: &wit::Input, pool: bool) -> Vote {
+    fn call_with_settings(
+        &self,
+        runtime: &Runtime,
+        input: &wit::Input,
+        pool: bool,
+        limits: &Limits,
+    ) -> Vote {
         let reuse = pool && self.config.instances == InstanceStrategy::Reuse;
         let warm = if reuse {
             self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop()
@@ -357,12 +438,11 @@ impl LoadedPlugin {
         };
         let (mut store, rule, calls) = match warm {
             Some(mut w) => {
-                Runtime::arm(&mut w.store, &input.conversation.id, &self.config.limits);
+                Runtime::arm(&mut w.store, &input.conversation.id, limits);
                 (w.store, Ok(w.rule), w.calls)
             }
             None => {
-                let mut store =
-                    runtime.store(&self.name, &input.conversation.id, &self.config.limits);
+                let mut store = runtime.store(&self.name, &input.conversation.id, limits);
                 let rule = self.pre.instantiate(&mut store);
                 (store, rule, 0)
             }
@@ -385,11 +465,11 @@ impl LoadedPlugin {
                 Err(m) => Vote::failed(source, "bad_output", m),
             },
             Ok(Err(m)) => Vote::failed(source, "plugin_error", m),
-            Err(e) => Vote::failed(
-                source,
-                classify(&e, store.data().memory_denied()),
-                describe_error(&e),
-            ),
+            Err(e) => {
+                let kind = classify(&e, store.data().memory_denied());
+                tracing::debug!(plugin = &*self.name, "plugin call failed: {e:?}");
+                Vote::failed(source, kind, summarize(kind, &e))
+            }
         };
         vote.fuel_used = Some(fuel_used);
         vote.memory_peak_bytes = Some(store.data().peak_memory() as u64);
@@ -409,6 +489,43 @@ impl LoadedPlugin {
         }
         vote
     }
+}
+
+/// One line for an operator: what the failure class means, and the trap or
+/// error without wasmtime's backtrace (which goes to the debug log).
+fn summarize(kind: &str, error: &wasmtime::Error) -> String {
+    let what = match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => error.to_string(),
+    };
+    match kind {
+        "out_of_memory" => format!("the plugin ran out of memory (its memory_mib limit): {what}"),
+        "out_of_fuel" => format!("the plugin used up its fuel (its fuel limit): {what}"),
+        "deadline" => format!("the plugin overran its deadline: {what}"),
+        _ => what,
+    }
+}
+
+/// The deadline of a plugin evaluated on its own (the author commands,
+/// benchmarks): an hour away, so only the plugin's own limits apply.
+pub fn alone() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(3600)
+}
+
+/// A fingerprint of a decision's input, so the circuit breaker can tell one
+/// input failing again and again (a hostile or pathological request, which
+/// must not switch the plugin off for every other customer) from the
+/// plugin failing on many different inputs.
+fn input_key(input: &wit::Input) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let c = &input.conversation;
+    c.id.hash(&mut h);
+    for m in &c.messages {
+        m.text.hash(&mut h);
+        m.at_ms.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Turns a failed vote into what the plugin's failure policy says it counts

@@ -14,7 +14,9 @@ mod settings;
 
 pub use breaker::{BreakerState, Health};
 pub use convert::to_wit_input;
-pub use loader::{LoadFailure, LoadStep, LoadedPlugin, SMOKE, compile, sha256_hex};
+pub use loader::{
+    LoadFailure, LoadStep, LoadedPlugin, SMOKE, alone, check_cost, compile, sha256_hex,
+};
 pub use registry::{
     Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary,
     SETTLE_GRACE,

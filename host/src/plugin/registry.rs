@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,10 +17,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wasmtime::component::Component;
 
-use super::loader::{LoadFailure, LoadStep, LoadedPlugin, compile, looks_incomplete, sha256_hex};
+use super::loader::{
+    LoadFailure, LoadStep, LoadedPlugin, check_cost, compile, looks_incomplete, sha256_hex,
+};
 use super::sandbox::Runtime;
 use super::settings;
-use crate::config::{Config, PluginConfig};
+use crate::config::{Config, LoadLimits, PluginConfig};
+use crate::files::{self, ReadError};
 
 /// How long a file that looks half-written (cut off mid-section) may stay
 /// unchanged before it is judged broken rather than still arriving.
@@ -174,6 +179,9 @@ pub struct ReloadSummary {
     pub failed: Vec<String>,
     /// Set when a file looked half-written: scan again after this long.
     pub retry_after: Option<Duration>,
+    /// Files still compiling on their own threads; each wakes the reload
+    /// thread when it is done.
+    pub compiling: Vec<String>,
 }
 
 /// A `.wasm` file found in the plugins directory.
@@ -250,6 +258,15 @@ struct Arriving {
 struct ReloadState {
     compiled: CompiledCache,
     arriving: HashMap<String, Arriving>,
+    /// The sha256 of every file read in the current scan.
+    seen: std::collections::HashSet<String>,
+}
+
+/// A compilation running on its own thread, or its result waiting to be
+/// picked up by the next rescan.
+enum Job {
+    Running { plugin: String, since: DateTime<Utc> },
+    Done(Result<Component, String>),
 }
 
 /// Holds the current plugin set and replaces it on reload.
@@ -257,6 +274,15 @@ pub struct Registry {
     runtime: Arc<Runtime>,
     current: ArcSwap<PluginSet>,
     state: Mutex<ReloadState>,
+    /// Compilations by file sha256. Each file compiles on its own thread, so
+    /// one slow file never holds up the others or the reload thread.
+    jobs: Arc<Mutex<HashMap<String, Job>>>,
+    /// Wakes the reload thread when a compilation ends.
+    waker: Mutex<Option<Sender<Instant>>>,
+    /// True once the first plugin set is live.
+    ready: AtomicBool,
+    /// Directory scans so far.
+    scans: AtomicU64,
 }
 
 /// What happened to one candidate file.
@@ -270,6 +296,9 @@ enum Verdict {
     Failed(LoadFailure),
     /// The file looks half-written; leave everything as it was for now.
     Arriving,
+    /// The file is compiling on its own thread; leave everything as it was
+    /// until it is done.
+    Compiling,
 }
 
 impl Registry {
@@ -279,7 +308,123 @@ impl Registry {
             runtime,
             current: ArcSwap::from_pointee(PluginSet::default()),
             state: Mutex::new(ReloadState::default()),
+            jobs: Arc::default(),
+            waker: Mutex::new(None),
+            ready: AtomicBool::new(false),
+            scans: AtomicU64::new(0),
         }
+    }
+
+    /// Where compilations report that they are done (the reload thread's
+    /// channel). Without one, [`Registry::reload`] waits for them itself.
+    pub fn set_waker(&self, waker: Sender<Instant>) {
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker);
+    }
+
+    /// True once the first plugin set is live: every file present at start
+    /// has loaded or failed.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// How many times the plugins directory has been scanned.
+    pub fn scans(&self) -> u64 {
+        self.scans.load(Ordering::Relaxed)
+    }
+
+    /// Plugins whose new file is compiling, with when it started.
+    pub fn compiling(&self) -> Vec<(String, DateTime<Utc>)> {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list: Vec<_> = jobs
+            .values()
+            .filter_map(|j| match j {
+                Job::Running { plugin, since } => Some((plugin.clone(), *since)),
+                Job::Done(_) => None,
+            })
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// Blocks until the first plugin set is live (for callers that start a
+    /// service outside the HTTP path: benchmarks).
+    pub fn wait_ready(&self) {
+        while !self.is_ready() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Scans until no file is compiling (for callers without a reload
+    /// thread: the command line, tests, benchmarks).
+    pub fn reload_until_settled(&self, config: &Config) -> ReloadSummary {
+        loop {
+            let summary = self.reload(config, Instant::now());
+            if summary.compiling.is_empty() {
+                return summary;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The compile step, off the reload thread: starts compiling `bytes` on
+    /// a thread of its own, or picks up the result of an earlier start.
+    fn compile_in_background(
+        &self,
+        plugin: &str,
+        bytes: &[u8],
+        sha: &str,
+        load: &LoadLimits,
+    ) -> Result<Option<Component>, (Option<&'static str>, String)> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        match jobs.remove(sha) {
+            Some(Job::Done(result)) => return result.map(Some).map_err(|m| (None, m)),
+            Some(running @ Job::Running { .. }) => {
+                jobs.insert(sha.to_owned(), running);
+                return Ok(None);
+            }
+            None => {}
+        }
+        check_cost(bytes, load).map_err(|m| (Some("function_too_large"), m))?;
+        jobs.insert(
+            sha.to_owned(),
+            Job::Running {
+                plugin: plugin.to_owned(),
+                since: Utc::now(),
+            },
+        );
+        let runtime = self.runtime.clone();
+        let jobs = self.jobs.clone();
+        let waker = self
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (name, owned, key) = (plugin.to_owned(), bytes.to_vec(), sha.to_owned());
+        let spawned = std::thread::Builder::new()
+            .name(format!("escalator-compile-{plugin}"))
+            .spawn(move || {
+                let (plugin, bytes, sha) = (name, owned, key);
+                let started = Instant::now();
+                tracing::info!(plugin, bytes = bytes.len(), "compiling plugin");
+                let result = compile(&runtime, &bytes, &sha);
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                match &result {
+                    Ok(_) => tracing::info!(plugin, elapsed_ms, "plugin compiled"),
+                    Err(e) => tracing::warn!(plugin, elapsed_ms, "plugin did not compile: {e}"),
+                }
+                jobs.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(sha, Job::Done(result));
+                if let Some(waker) = waker {
+                    let _ = waker.send(Instant::now());
+                }
+            });
+        if let Err(e) = spawned {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            jobs.remove(sha);
+            return Err((None, format!("cannot start a compilation thread: {e}")));
+        }
+        Ok(None)
     }
 
     /// The set serving now. Hold the `Arc` for the whole decision.
@@ -312,6 +457,7 @@ impl Registry {
     /// beside it. `since` is when the triggering event happened, for the log.
     pub fn reload(&self, config: &Config, since: Instant) -> ReloadSummary {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.scans.fetch_add(1, Ordering::Relaxed);
         let previous = self.current.load_full();
         let generation = previous.generation + 1;
 
@@ -319,6 +465,7 @@ impl Registry {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(dir = %config.plugins_dir.display(), "cannot read plugins directory: {e}");
+                self.ready.store(true, Ordering::Release);
                 return ReloadSummary {
                     generation: previous.generation,
                     ..ReloadSummary::default()
@@ -328,6 +475,7 @@ impl Registry {
         state
             .arriving
             .retain(|name, _| candidates.iter().any(|c| &c.name == name));
+        state.seen.clear();
 
         let mut next = PluginSet {
             generation,
@@ -347,7 +495,29 @@ impl Registry {
                 ));
                 continue;
             }
-            let verdict = self.judge(&mut state, &previous, c, old, &plugin_config);
+            let mut verdict = self.judge(&mut state, &previous, c, old, &plugin_config, config);
+            // Two files whose plugins call themselves by the same name would
+            // both vote: a plugin copied under a second file name counts
+            // twice. The first file (by name) keeps it.
+            if let Verdict::Live { plugin, .. } = &verdict
+                && let Some(holder) = next
+                    .active
+                    .iter()
+                    .find(|p| p.info.name == plugin.info.name)
+            {
+                verdict = Verdict::Failed(LoadFailure {
+                    step: LoadStep::Describe,
+                    kind: Some("duplicate_name"),
+                    message: format!(
+                        "the plugin calls itself {:?}, as {} already does; a plugin copied \
+                         under two file names would vote twice, so this file is not loaded",
+                        plugin.info.name,
+                        holder.file.display()
+                    ),
+                    sha256: plugin.sha256.clone(),
+                    at: Utc::now(),
+                });
+            }
             let live_since = || old_status.and_then(|s| s.generation).unwrap_or(generation);
             let last_attempt = || old_status.and_then(|s| s.last_attempt.clone());
             match verdict {
@@ -426,8 +596,12 @@ impl Registry {
                         }
                     }
                 }
-                Verdict::Arriving => {
-                    summary.retry_after = Some(SETTLE_GRACE);
+                Verdict::Arriving | Verdict::Compiling => {
+                    if matches!(verdict, Verdict::Compiling) {
+                        summary.compiling.push(c.name.clone());
+                    } else {
+                        summary.retry_after = Some(SETTLE_GRACE);
+                    }
                     if let Some(s) = old_status {
                         next.status.push(s.clone());
                     }
@@ -440,6 +614,13 @@ impl Registry {
                 }
             }
         }
+        // A finished compilation of a file that changed meanwhile is no
+        // longer wanted.
+        let seen = &state.seen;
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|sha, job| matches!(job, Job::Running { .. }) || seen.contains(sha));
         summary.removed = previous
             .status
             .iter()
@@ -453,14 +634,23 @@ impl Registry {
                 .iter()
                 .zip(&next.active)
                 .all(|(a, b)| Arc::ptr_eq(a, b));
+        // The first set waits for every file present at start, so the
+        // service never serves without a plugin that is merely slow to
+        // compile (readiness says so meanwhile).
+        if !self.is_ready() && !summary.compiling.is_empty() {
+            summary.generation = previous.generation;
+            return summary;
+        }
         // Generations and failures of unchanged files are carried over, so an
         // unchanged directory compares equal and does not bump the generation.
         if same_active && previous.status == next.status {
             summary.generation = previous.generation;
+            self.ready.store(true, Ordering::Release);
             return summary;
         }
 
         self.current.store(Arc::new(next));
+        self.ready.store(true, Ordering::Release);
         summary.generation = generation;
         summary.swapped = true;
         tracing::info!(
@@ -494,15 +684,28 @@ impl Registry {
         c: &Candidate,
         old: Option<&Arc<LoadedPlugin>>,
         plugin_config: &PluginConfig,
+        config: &Config,
     ) -> Verdict {
-        let bytes = match std::fs::read(&c.path) {
+        let cap = config.load.max_file_mib << 20;
+        let bytes = match files::read_regular(&c.path, cap, "load.max_file_mib") {
             Ok(b) => b,
             // Gone between the scan and the read (deleted or renamed away):
             // the next event rescans.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Verdict::Arriving,
+            Err(ReadError::NotFound) => return Verdict::Arriving,
+            // Refused before any compilation work: a bound of the compile step.
+            Err(e @ ReadError::TooLarge { .. }) => {
+                return Verdict::Failed(LoadFailure {
+                    step: LoadStep::Compile,
+                    kind: Some("too_large"),
+                    message: e.to_string(),
+                    sha256: String::new(),
+                    at: Utc::now(),
+                });
+            }
             Err(e) => {
                 return Verdict::Failed(LoadFailure {
                     step: LoadStep::Read,
+                    kind: None,
                     message: format!("cannot read {}: {e}", c.path.display()),
                     sha256: String::new(),
                     at: Utc::now(),
@@ -510,6 +713,7 @@ impl Registry {
             }
         };
         let sha = sha256_hex(&bytes);
+        state.seen.insert(sha.clone());
         // Unchanged file and configuration: keep the live plugin.
         if let Some(p) = old.filter(|p| p.sha256 == sha && p.config == *plugin_config) {
             state.arriving.remove(&c.name);
@@ -523,19 +727,25 @@ impl Registry {
         if let Some(r) = previous
             .rejected
             .get(&c.name)
-            .filter(|r| r.failure.sha256 == sha && r.config == *plugin_config)
+            .filter(|r| {
+                r.failure.sha256 == sha
+                    && r.config == *plugin_config
+                    // The file holding the name may have gone since.
+                    && r.failure.kind != Some("duplicate_name")
+            })
         {
             return Verdict::Failed(r.failure.clone());
         }
 
         let component = match state.compiled.get(&sha) {
             Some(component) => component,
-            None => match compile(&self.runtime, &bytes, &sha) {
-                Ok(component) => {
+            None => match self.compile_in_background(&c.name, &bytes, &sha, &config.load) {
+                Ok(Some(component)) => {
                     state.compiled.insert(sha.clone(), component.clone());
                     component
                 }
-                Err(message) => {
+                Ok(None) => return Verdict::Compiling,
+                Err((kind, message)) => {
                     if looks_incomplete(&bytes, &message) {
                         let arriving =
                             state
@@ -557,6 +767,7 @@ impl Registry {
                     state.arriving.remove(&c.name);
                     return Verdict::Failed(LoadFailure {
                         step: LoadStep::Compile,
+                        kind,
                         message,
                         sha256: sha,
                         at: Utc::now(),

@@ -1,0 +1,260 @@
+//! The real `escalator serve` process: what an operator sees at start-up,
+//! what SIGTERM does, and the memory a burst of large requests leaves
+//! behind. These need the binary itself, so they live beside it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Builds fixture and example plugin crates for wasm32-wasip2 into `dest`.
+fn build_plugins(dest: &Path, crates: &[&str]) {
+    let root = workspace_root();
+    let status = Command::new(root.join("scripts/build-plugins"))
+        .arg(dest)
+        .args(crates.iter().map(|c| root.join(c)))
+        .env("CARGO_TARGET_DIR", target_dir().join("test-plugins"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A running `escalator serve`, its log collected line by line.
+struct Served {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Served {
+    fn start(config: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("listening on http://") {
+                    let addr = line[at + "listening on ".len()..].trim().to_owned();
+                    let _ = addr_tx.send(addr);
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let base = addr_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no listening line: {:?}", log.lock().unwrap()));
+        Served { child, base, log }
+    }
+
+    fn logged(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    fn rss_kib(&self) -> u64 {
+        status_kib(self.child.id(), "VmRSS:")
+    }
+
+    fn hwm_kib(&self) -> u64 {
+        status_kib(self.child.id(), "VmHWM:")
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "SIGTERM did not stop the server");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn small_conversation() -> serde_json::Value {
+    serde_json::json!({
+        "conversation_id": "c-1",
+        "now": "2026-01-01T00:01:00Z",
+        "messages": [{"role": "customer", "text": "where is my order?", "at": "2026-01-01T00:00:00Z"}]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn start_up_logs_each_compile_serves_printing_plugins_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    build_plugins(
+        &plugins,
+        &[
+            "tests/plugins/gate-print",
+            "tests/plugins/gate-panic",
+            "tests/plugins/gate-oom",
+            "example-plugins/vip-accounts",
+        ],
+    );
+    let config = dir.path().join("escalator.toml");
+    // No compiled cache: every plugin compiles, as on a fresh machine.
+    std::fs::write(
+        &config,
+        "plugins_dir = \"plugins\"\ncache_dir = \"\"\n[limits]\nmemory_mib = 16\n",
+    )
+    .unwrap();
+    let mut served = Served::start(&config);
+    let client = reqwest::Client::new();
+    wait_ready(&client, &served.base).await;
+
+    for plugin in ["gate-print", "gate-panic", "gate-oom", "vip-accounts"] {
+        assert!(
+            served.logged(&format!("plugin={plugin}")) && served.logged("compiling plugin"),
+            "no compile line for {plugin}: {:?}",
+            served.log.lock().unwrap()
+        );
+    }
+    assert!(served.logged("plugin compiled"));
+    assert!(served.logged("elapsed_ms="));
+    assert!(served.logged("plugins loaded; ready"));
+
+    let r = client
+        .post(format!("{}/v1/decide", served.base))
+        .json(&small_conversation())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let d: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        d["votes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["source"] == "plugin:gate-print" && v["error"].is_null()),
+        "{d}"
+    );
+    assert!(served.logged("gate fixture: evaluate on stdout"));
+
+    let status = served.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_returns_near_its_baseline_after_a_burst_of_large_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plugins")).unwrap();
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(&config, "plugins_dir = \"plugins\"\ncache_dir = \"\"\n").unwrap();
+    let served = Served::start(&config);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    wait_ready(&client, &served.base).await;
+
+    // Warm up the paths a decision takes, then take the baseline.
+    for _ in 0..20 {
+        let r = client
+            .post(format!("{}/v1/decide", served.base))
+            .json(&small_conversation())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let baseline = served.rss_kib();
+
+    // Two bursts of 200 concurrent bodies of about 900 KB: one long
+    // message (refused by its bound) and many short ones (decided).
+    let long = serde_json::to_vec(&serde_json::json!({
+        "conversation_id": "big",
+        "messages": [{"role": "customer", "text": "a".repeat(900_000), "at": "2026-01-01T00:00:00Z"}]
+    }))
+    .unwrap();
+    let messages: Vec<serde_json::Value> = (0..900)
+        .map(|i| {
+            serde_json::json!({"role": "customer", "text": format!("{i} {}", "word ".repeat(190)),
+                               "at": "2026-01-01T00:00:00Z"})
+        })
+        .collect();
+    let many = serde_json::to_vec(&serde_json::json!({"conversation_id": "many", "messages": messages}))
+        .unwrap();
+    assert!(long.len() > 800_000 && many.len() > 800_000 && many.len() < 1 << 20);
+    for body in [long, many] {
+        let mut burst = Vec::new();
+        for _ in 0..200 {
+            let client = client.clone();
+            let url = format!("{}/v1/decide", served.base);
+            let body = body.clone();
+            burst.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }));
+        }
+        for r in burst {
+            let status = r.await.unwrap().unwrap();
+            assert!(status == 200 || status == 422, "{status}");
+        }
+    }
+    let peak = served.hwm_kib();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = served.rss_kib();
+    println!("RSS baseline {baseline} KiB, peak {peak} KiB, after {after} KiB");
+    assert!(
+        after < baseline + 64 * 1024,
+        "RSS stayed at {after} KiB after the bursts (baseline {baseline} KiB, peak {peak} KiB)"
+    );
+}
