@@ -176,6 +176,7 @@ fn salt() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64
+        % 1_000_000_007
 }
 
 #[tokio::test(flavor = "multi_thread")]

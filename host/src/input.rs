@@ -265,7 +265,7 @@ fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> InputError {
         };
     }
     let message = strip_position(&inner.to_string());
-    let named = ["missing field `", "unknown field `"]
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());

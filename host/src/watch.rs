@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::event::{EventKind, ModifyKind};
 use notify::{Event, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
@@ -29,14 +29,25 @@ pub const DEBOUNCE: Duration = Duration::from_millis(50);
 /// A running watch; dropping it stops watching and ends the reload thread.
 pub struct Watch {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    registry: Arc<Registry>,
 }
 
-/// Whether an event can mean changed content: creations, writes,
-/// renames (the ConfigMap `..data` swap is one), removals, and a closed
-/// writer. Opens, reads, closes after reading and metadata changes cannot.
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // The registry holds a sender to the reload thread (for finished
+        // compilations) and the thread holds the registry: without this the
+        // channel never closes, the thread never ends, and the runtime with
+        // its reserved address space is never freed.
+        self.registry.clear_waker();
+    }
+}
+
+/// Whether an event can mean changed content: creations, writes, renames
+/// (the ConfigMap `..data` swap is one) and removals. Opens, reads, closes
+/// (every write before a close already raised its own event) and metadata
+/// changes cannot.
 fn changes_content(event: &Event) -> bool {
     match event.kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
         _ => true,
@@ -85,9 +96,11 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
         debouncer.watch(dir, RecursiveMode::NonRecursive)?;
     }
 
+    let thread_registry = registry.clone();
     std::thread::Builder::new()
         .name("escalator-reload".into())
         .spawn(move || {
+            let registry = thread_registry;
             let started = Instant::now();
             let dir = config.get().plugins_dir.clone();
             tracing::info!(dir = %dir.display(), "loading plugins");
@@ -100,6 +113,7 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
         })?;
     Ok(Watch {
         _debouncer: debouncer,
+        registry,
     })
 }
 
@@ -143,7 +157,10 @@ fn reload_loop(
                 Err(_) => return,
             },
         };
-        // Drain what queued up meanwhile: one reload covers it all.
+        // One save can reach us as two debounced batches (its write, then
+        // its rename or close): wait one debounce period, then drain what
+        // queued up meanwhile, so one reload covers it all.
+        std::thread::sleep(DEBOUNCE);
         let since = rx.try_iter().fold(since, Instant::min);
         retry = None;
 

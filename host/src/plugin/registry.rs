@@ -321,6 +321,12 @@ impl Registry {
         *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker);
     }
 
+    /// Drops the reload thread's sender, so the thread ends once the watch
+    /// that feeds it is gone.
+    pub fn clear_waker(&self) {
+        *self.waker.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// True once the first plugin set is live: every file present at start
     /// has loaded or failed.
     pub fn is_ready(&self) -> bool {
