@@ -42,7 +42,9 @@ async fn closed_by_server(stream: &mut TcpStream, limit: Duration) -> bool {
 
 fn error_of(body: &Value) -> (&str, Option<&str>) {
     (
-        body["error"]["code"].as_str().unwrap_or_else(|| panic!("{body}")),
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}")),
         body["error"]["field"].as_str(),
     )
 }
@@ -147,9 +149,11 @@ async fn an_idle_server_scans_at_most_once_after_a_save() {
     // The same for a config save that changes nothing that matters.
     let text = std::fs::read_to_string(server.config_path()).unwrap();
     std::fs::write(server.config_path(), format!("{text}\n# a comment\n")).unwrap();
-    eventually(Duration::from_secs(10), "the config save is noticed", || async {
-        scans().await > after_save
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the config save is noticed",
+        || async { scans().await > after_save },
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let after_config = scans().await;
@@ -204,13 +208,17 @@ async fn a_slow_plugin_file_delays_neither_other_plugins_nor_the_port() {
 
     let server = TestServer::start(config, &[]).await;
     std::fs::write(server.plugin_path("slow"), &slow).unwrap();
-    eventually(Duration::from_secs(20), "the slow file compiles", || async {
-        server.plugins().await["compiling"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["name"] == "slow")
-    })
+    eventually(
+        Duration::from_secs(20),
+        "the slow file compiles",
+        || async {
+            server.plugins().await["compiling"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == "slow")
+        },
+    )
     .await;
     std::fs::copy(
         example_plugin("vip-accounts"),
@@ -264,11 +272,8 @@ async fn a_slow_plugin_file_delays_neither_other_plugins_nor_the_port() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_beyond_the_input_bounds_are_refused_naming_the_field() {
-    let server = TestServer::start(
-        "[input]\nmax_messages = 50\nmax_message_chars = 100\n",
-        &[],
-    )
-    .await;
+    let server =
+        TestServer::start("[input]\nmax_messages = 50\nmax_message_chars = 100\n", &[]).await;
     let many: Vec<(&str, &str, Option<f64>)> = vec![("customer", "hi", None); 51];
     let (status, body) = server.decide_raw(&conversation(&many)).await;
     assert_eq!(status, 422, "{body}");
@@ -276,7 +281,10 @@ async fn requests_beyond_the_input_bounds_are_refused_naming_the_field() {
 
     let long = "é".repeat(101);
     let (status, body) = server
-        .decide_raw(&conversation(&[("customer", "hi", None), ("customer", &long, None)]))
+        .decide_raw(&conversation(&[
+            ("customer", "hi", None),
+            ("customer", &long, None),
+        ]))
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(error_of(&body), ("invalid_field", Some("messages[1].text")));
@@ -323,7 +331,10 @@ async fn one_input_failing_again_and_again_does_not_quarantine_a_plugin_for_ever
         .decide(&conversation(&[("customer", "hello", None)]))
         .await;
     let v = vote(&d, "plugin:misbehave");
-    assert!(v["error"].is_null(), "quarantined by one client's input: {d}");
+    assert!(
+        v["error"].is_null(),
+        "quarantined by one client's input: {d}"
+    );
     let health = server.plugin_status("misbehave").await.unwrap()["health"].clone();
     assert_eq!(health["failures"]["trap"], 10, "{health}");
     assert_eq!(health["quarantines"], 0, "{health}");
@@ -379,12 +390,16 @@ async fn an_empty_config_on_reload_is_refused_and_the_running_one_kept() {
     .await;
     let version = server.config().await["version"].as_u64().unwrap();
     std::fs::write(server.config_path(), "").unwrap();
-    eventually(Duration::from_secs(10), "the empty file is refused", || async {
-        let config = server.config().await;
-        config["last_error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("empty"))
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the empty file is refused",
+        || async {
+            let config = server.config().await;
+            config["last_error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("empty"))
+        },
+    )
     .await;
     let config = server.config().await;
     assert_eq!(config["version"], version, "{config}");
@@ -465,11 +480,15 @@ async fn a_flood_of_half_sent_heads_does_not_make_the_server_unreachable() {
     }
     // Beyond max_connections the rest wait in the accept queue; as the
     // header timeout closes the held ones, a real request gets through.
-    eventually(Duration::from_secs(30), "a request gets through", || async {
-        tokio::time::timeout(Duration::from_secs(2), server.get("/healthz"))
-            .await
-            .is_ok_and(|(status, _)| status == 200)
-    })
+    eventually(
+        Duration::from_secs(30),
+        "a request gets through",
+        || async {
+            tokio::time::timeout(Duration::from_secs(2), server.get("/healthz"))
+                .await
+                .is_ok_and(|(status, _)| status == 200)
+        },
+    )
     .await;
     drop(held);
 }
@@ -534,7 +553,12 @@ async fn every_error_has_the_documented_json_shape() {
         .send()
         .await
         .unwrap();
-    check(r.status().as_u16(), 405, &r.text().await.unwrap(), "method_not_allowed");
+    check(
+        r.status().as_u16(),
+        405,
+        &r.text().await.unwrap(),
+        "method_not_allowed",
+    );
 
     let long = "a".repeat(9000);
     let r = client
@@ -542,7 +566,12 @@ async fn every_error_has_the_documented_json_shape() {
         .send()
         .await
         .unwrap();
-    check(r.status().as_u16(), 414, &r.text().await.unwrap(), "uri_too_long");
+    check(
+        r.status().as_u16(),
+        414,
+        &r.text().await.unwrap(),
+        "uri_too_long",
+    );
 
     let r = client
         .get(format!("{}/healthz", server.base))
@@ -550,7 +579,12 @@ async fn every_error_has_the_documented_json_shape() {
         .send()
         .await
         .unwrap();
-    check(r.status().as_u16(), 431, &r.text().await.unwrap(), "headers_too_large");
+    check(
+        r.status().as_u16(),
+        431,
+        &r.text().await.unwrap(),
+        "headers_too_large",
+    );
 
     let body = serde_json::to_vec(&conversation(&[("customer", "hi", None)])).unwrap();
     let post = |query: &str| {
@@ -561,7 +595,12 @@ async fn every_error_has_the_documented_json_shape() {
     };
     for query in ["?explain=1&explain=0", "?explain=maybe", "?verbose=1"] {
         let r = post(query).send().await.unwrap();
-        check(r.status().as_u16(), 400, &r.text().await.unwrap(), "invalid_query");
+        check(
+            r.status().as_u16(),
+            400,
+            &r.text().await.unwrap(),
+            "invalid_query",
+        );
     }
     let r = post("")
         .header("content-encoding", "gzip")
@@ -583,10 +622,23 @@ async fn every_error_has_the_documented_json_shape() {
             .header("content-type", "application/json")
             .body(text)
     };
-    let r = raw(r#"{"conversation_id":"x"} garbage"#).send().await.unwrap();
-    check(r.status().as_u16(), 400, &r.text().await.unwrap(), "malformed_json");
+    let r = raw(r#"{"conversation_id":"x"} garbage"#)
+        .send()
+        .await
+        .unwrap();
+    check(
+        r.status().as_u16(),
+        400,
+        &r.text().await.unwrap(),
+        "malformed_json",
+    );
     let r = raw(r#"["x","chat"]"#).send().await.unwrap();
-    check(r.status().as_u16(), 422, &r.text().await.unwrap(), "invalid_field");
+    check(
+        r.status().as_u16(),
+        422,
+        &r.text().await.unwrap(),
+        "invalid_field",
+    );
     let r = raw(
         r#"{"conversation_id":"x","customer":{"attributes":{"account_manager":"alice","account_manager":"mallory"}}}"#,
     )
@@ -595,5 +647,8 @@ async fn every_error_has_the_documented_json_shape() {
     .unwrap();
     let text = r.text().await.unwrap();
     let parsed: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(error_of(&parsed), ("invalid_field", Some("customer.attributes")));
+    assert_eq!(
+        error_of(&parsed),
+        ("invalid_field", Some("customer.attributes"))
+    );
 }

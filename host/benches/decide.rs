@@ -147,7 +147,14 @@ fn bench(c: &mut Criterion) {
                     let mut input = to_wit_input(&conv, &signals);
                     set.active
                         .iter()
-                        .map(|p| p.evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone()))
+                        .map(|p| {
+                            p.evaluate(
+                                &runtime,
+                                &mut input,
+                                &BreakerConfig::default(),
+                                escalator::plugin::alone(),
+                            )
+                        })
                         .count()
                 })
             });
@@ -244,7 +251,14 @@ fn bench(c: &mut Criterion) {
         let conv = conversation();
         let mut input = to_wit_input(&conv, &Signals::compute(&conv));
         group.bench_function(label, |b| {
-            b.iter(|| set.active[0].evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone()))
+            b.iter(|| {
+                set.active[0].evaluate(
+                    &runtime,
+                    &mut input,
+                    &BreakerConfig::default(),
+                    escalator::plugin::alone(),
+                )
+            })
         });
     }
     group.finish();

@@ -75,7 +75,12 @@ fn main() {
         let mut times = Vec::with_capacity(rounds);
         for _ in 0..rounds {
             let start = Instant::now();
-            let vote = plugin.evaluate(&runtime, &mut input, &BreakerConfig::default(), escalator::plugin::alone());
+            let vote = plugin.evaluate(
+                &runtime,
+                &mut input,
+                &BreakerConfig::default(),
+                escalator::plugin::alone(),
+            );
             times.push(start.elapsed().as_secs_f64() * 1e3);
             assert!(vote.error.is_none(), "{:?}", vote.error);
         }

@@ -574,7 +574,12 @@ impl Config {
         };
         in_range("breaker.failures", breaker.failures.into(), 1, 1000)?;
         in_range("breaker.backoff_ms", breaker.backoff_ms, 1, 86_400_000)?;
-        in_range("breaker.max_backoff_ms", breaker.max_backoff_ms, 1, 86_400_000)?;
+        in_range(
+            "breaker.max_backoff_ms",
+            breaker.max_backoff_ms,
+            1,
+            86_400_000,
+        )?;
         if breaker.max_backoff_ms < breaker.backoff_ms {
             return Err(invalid(
                 "breaker.max_backoff_ms",

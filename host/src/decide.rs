@@ -43,7 +43,7 @@ pub fn decide(
         emotions: &emotions,
         words: &words,
     };
-    let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx);
+    let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(&conversation, &signals);
         votes.extend(

@@ -88,7 +88,11 @@ mod tests {
         assert_eq!(read_regular(&link, 100, "k").unwrap(), b"x = 1\n");
         assert!(matches!(
             read_regular(&file, 3, "k"),
-            Err(ReadError::TooLarge { size: 6, cap: 3, .. })
+            Err(ReadError::TooLarge {
+                size: 6,
+                cap: 3,
+                ..
+            })
         ));
         assert!(matches!(
             read_regular(&dir.path().join("missing"), 3, "k"),

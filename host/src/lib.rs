@@ -9,7 +9,8 @@
 //! and [`live_config`] hold the operator's settings, [`watch`] hot-reloads
 //! plugins and configuration, and [`server`] wires everything together.
 
-// One function (deserialising the compiled-plugin cache) needs `unsafe`.
+// Two functions need `unsafe`: deserialising the compiled-plugin cache, and
+// asking the allocator to give memory back (`memory`).
 #![deny(unsafe_code)]
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod emotion;
 pub mod files;
 pub mod input;
 pub mod live_config;
+pub mod memory;
 pub mod merge;
 pub mod plugin;
 pub mod policy;

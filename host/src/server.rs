@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tower_service::Service as _;
 
 use crate::config::ServerConfig;
 use crate::live_config::LiveConfig;
@@ -54,6 +54,7 @@ impl Service {
     /// prints would make WASI's blocking output panic the process.
     pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::signals::warm_up();
+        crate::memory::start_trimmer();
         let runtime = Runtime::new(config.get().cache_dir.clone())
             .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
         let registry = Arc::new(Registry::new(runtime));
@@ -131,9 +132,20 @@ impl Service {
             }
             let stream = Tracked::new(stream);
             let activity = stream.activity.clone();
-            let connection = graceful.watch(
-                http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())),
-            );
+            let busy = activity.busy.clone();
+            let app = app.clone();
+            // A request waiting its turn (for a request slot or a core) moves
+            // no byte, and must not count as idle.
+            let service = hyper::service::service_fn(move |request| {
+                let guard = Busy::enter(&busy);
+                let mut app = app.clone();
+                async move {
+                    let response = app.call(request).await;
+                    drop(guard);
+                    response
+                }
+            });
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
             tasks.spawn(async move {
                 tokio::select! {
                     result = connection => {
@@ -150,7 +162,10 @@ impl Service {
         }
         drop(listener);
         let grace = Duration::from_millis(limits.shutdown_grace_ms);
-        if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
             tracing::warn!(
                 open = tasks.len(),
                 "shutdown grace period over; closing the connections still open"
@@ -195,11 +210,29 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpListener, SocketAddr)>
     Ok((listener, local))
 }
 
-/// When a connection last moved a byte, in milliseconds since it opened.
+/// When a connection last moved a byte, in milliseconds since it opened,
+/// and how many of its requests are being handled.
 #[derive(Clone)]
 struct Activity {
     opened: Instant,
     last_ms: Arc<AtomicU64>,
+    busy: Arc<AtomicU64>,
+}
+
+/// Marks a connection busy while one of its requests is handled.
+struct Busy(Arc<AtomicU64>);
+
+impl Busy {
+    fn enter(busy: &Arc<AtomicU64>) -> Busy {
+        busy.fetch_add(1, Ordering::Relaxed);
+        Busy(busy.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Activity {
@@ -208,9 +241,13 @@ impl Activity {
         self.last_ms.store(now, Ordering::Relaxed);
     }
 
-    /// Completes once no byte has moved for `idle`.
+    /// Completes once no byte has moved for `idle` while no request was
+    /// being handled.
     async fn idle_for(&self, idle: Duration) {
         loop {
+            if self.busy.load(Ordering::Relaxed) > 0 {
+                self.touch();
+            }
             let last = self.opened + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
             let due = last + idle;
             if Instant::now() >= due {
@@ -234,6 +271,7 @@ impl Tracked {
             activity: Activity {
                 opened: Instant::now(),
                 last_ms: Arc::new(AtomicU64::new(0)),
+                busy: Arc::new(AtomicU64::new(0)),
             },
         }
     }

@@ -308,5 +308,8 @@ fn the_worst_case_inputs_that_once_broke_parsing_are_refused_by_field() {
         ),
         "messages[0].at"
     );
-    assert_eq!(field(r#"{"conversation_id":"x","now":"0000-01-01T00:00:00Z"}"#), "now");
+    assert_eq!(
+        field(r#"{"conversation_id":"x","now":"0000-01-01T00:00:00Z"}"#),
+        "now"
+    );
 }

@@ -161,6 +161,7 @@ pub async fn decide(
             ));
         }
     };
+    crate::memory::note_body(bytes.len());
     // Parsing and deciding are CPU-bound: both run off the async workers,
     // at most `permits` at a time, so a burst queues (as compact bytes)
     // instead of oversubscribing cores and holding many parsed requests.

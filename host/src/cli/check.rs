@@ -76,7 +76,12 @@ pub fn run(
         )?;
     }
     let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &BreakerConfig::default(), crate::plugin::alone());
+    let vote = plugin.evaluate(
+        &loaded.runtime,
+        &mut input,
+        &BreakerConfig::default(),
+        crate::plugin::alone(),
+    );
     writeln!(
         out,
         "smoke      {:?} {} — fuel {} of {}, {} µs, peak memory {} KiB",

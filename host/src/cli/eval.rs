@@ -44,7 +44,12 @@ pub fn run(
         }
     };
     let mut input = to_wit_input(&conv, &Signals::compute(&conv));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &BreakerConfig::default(), crate::plugin::alone());
+    let vote = plugin.evaluate(
+        &loaded.runtime,
+        &mut input,
+        &BreakerConfig::default(),
+        crate::plugin::alone(),
+    );
     let failed = vote.error.is_some();
     let report = json!({
         "plugin": format!("{} {}", plugin.info.name, plugin.info.version),

@@ -250,7 +250,12 @@ pub fn run(
                 (_, Err(e)) => outcome.problems.push(format!("conversation: {e}")),
                 (Ok(p), Ok(c)) => {
                     let mut input = to_wit_input(&c, &Signals::compute(&c));
-                    let vote = p.evaluate(&runtime, &mut input, &BreakerConfig::default(), crate::plugin::alone());
+                    let vote = p.evaluate(
+                        &runtime,
+                        &mut input,
+                        &BreakerConfig::default(),
+                        crate::plugin::alone(),
+                    );
                     outcome.problems = check(&case.expect, &vote, case.max_fuel);
                     outcome.vote = Some(vote);
                 }

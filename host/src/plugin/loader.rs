@@ -287,11 +287,11 @@ impl LoadedPlugin {
             Err(e) => return Err(guest(LoadStep::Validate, &store, e)),
         };
         validated.map_err(|m| {
-                fail(
-                    LoadStep::Validate,
-                    format!("the plugin rejected its settings: {m}"),
-                )
-            })?;
+            fail(
+                LoadStep::Validate,
+                format!("the plugin rejected its settings: {m}"),
+            )
+        })?;
         store.data_mut().flush_output();
 
         let plugin = LoadedPlugin {
@@ -377,7 +377,9 @@ impl LoadedPlugin {
                     // Out of time only because the decision was: not the
                     // plugin's fault.
                     Some(e) if cut_short && e.kind == "deadline" => {}
-                    Some(e) => self.breaker.failed(&self.name, e.kind, input_key(input), breaker),
+                    Some(e) => self
+                        .breaker
+                        .failed(&self.name, e.kind, input_key(input), breaker),
                     None => self.breaker.succeeded(&self.name),
                 }
                 vote

@@ -265,7 +265,10 @@ struct ReloadState {
 /// A compilation running on its own thread, or its result waiting to be
 /// picked up by the next rescan.
 enum Job {
-    Running { plugin: String, since: DateTime<Utc> },
+    Running {
+        plugin: String,
+        since: DateTime<Utc>,
+    },
     Done(Result<Component, String>),
 }
 
@@ -400,23 +403,21 @@ impl Registry {
         );
         let runtime = self.runtime.clone();
         let jobs = self.jobs.clone();
-        let waker = self
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let (name, owned, key) = (plugin.to_owned(), bytes.to_vec(), sha.to_owned());
         let spawned = std::thread::Builder::new()
             .name(format!("escalator-compile-{plugin}"))
             .spawn(move || {
                 let (plugin, bytes, sha) = (name, owned, key);
                 let started = Instant::now();
-                tracing::info!(plugin, bytes = bytes.len(), "compiling plugin");
+                tracing::info!(plugin = %plugin, bytes = bytes.len(), "compiling plugin");
                 let result = compile(&runtime, &bytes, &sha);
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 match &result {
-                    Ok(_) => tracing::info!(plugin, elapsed_ms, "plugin compiled"),
-                    Err(e) => tracing::warn!(plugin, elapsed_ms, "plugin did not compile: {e}"),
+                    Ok(_) => tracing::info!(plugin = %plugin, elapsed_ms, "plugin compiled"),
+                    Err(e) => {
+                        tracing::warn!(plugin = %plugin, elapsed_ms, "plugin did not compile: {e}")
+                    }
                 }
                 jobs.lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -506,10 +507,7 @@ impl Registry {
             // both vote: a plugin copied under a second file name counts
             // twice. The first file (by name) keeps it.
             if let Verdict::Live { plugin, .. } = &verdict
-                && let Some(holder) = next
-                    .active
-                    .iter()
-                    .find(|p| p.info.name == plugin.info.name)
+                && let Some(holder) = next.active.iter().find(|p| p.info.name == plugin.info.name)
             {
                 verdict = Verdict::Failed(LoadFailure {
                     step: LoadStep::Describe,
@@ -730,16 +728,12 @@ impl Registry {
         }
         // The same broken file under the same configuration: keep the
         // recorded failure rather than recompiling it on every event.
-        if let Some(r) = previous
-            .rejected
-            .get(&c.name)
-            .filter(|r| {
-                r.failure.sha256 == sha
+        if let Some(r) = previous.rejected.get(&c.name).filter(|r| {
+            r.failure.sha256 == sha
                     && r.config == *plugin_config
                     // The file holding the name may have gone since.
                     && r.failure.kind != Some("duplicate_name")
-            })
-        {
+        }) {
             return Verdict::Failed(r.failure.clone());
         }
 

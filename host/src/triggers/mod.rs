@@ -111,8 +111,14 @@ fn all(c: &TriggersConfig) -> Vec<(Box<dyn Trigger + '_>, bool, f64)> {
 
 /// Runs every enabled trigger. Each enabled trigger casts exactly one vote
 /// (abstain when it has nothing to say), so the decision shows what was
-/// checked; every trigger, enabled or not, gets a report.
-pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<Report>) {
+/// checked; every trigger, enabled or not, gets a report. A trigger reached
+/// after `deadline` (the decision's) is not run: its vote fails as
+/// `deadline`, and counts for nothing.
+pub fn evaluate(
+    config: &TriggersConfig,
+    ctx: &Context<'_>,
+    deadline: Instant,
+) -> (Vec<Vote>, Vec<Report>) {
     let mut votes = Vec::new();
     let mut reports = Vec::new();
     for (t, enabled, weight) in all(config) {
@@ -128,6 +134,22 @@ pub fn evaluate(config: &TriggersConfig, ctx: &Context<'_>) -> (Vec<Vote>, Vec<R
             continue;
         }
         let start = Instant::now();
+        if start >= deadline {
+            votes.push(Vote::failed(
+                format!("builtin:{}", t.name()),
+                "deadline",
+                "not run: the decision's deadline (decision.deadline_ms) had passed".into(),
+            ));
+            reports.push(Report {
+                trigger: t.name(),
+                enabled: true,
+                fired: false,
+                reason: None,
+                observed: Value::Null,
+                thresholds: Value::Null,
+            });
+            continue;
+        }
         let check = t.check(ctx);
         let mut vote = check
             .vote
