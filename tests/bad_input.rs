@@ -118,10 +118,12 @@ async fn a_body_over_one_mebibyte_gets_413() {
     let (status, _) = post_raw(&server, "application/json", bigger).await;
     assert_eq!(status, 413);
 
-    // Just under the limit is fine.
-    let fits = json!({"conversation_id": "c", "messages": [
-        {"role": "customer", "text": "x".repeat(1000 * 1000), "at": "2026-01-01T00:00:00Z"}
-    ]});
+    // Just under the limit is fine (spread over messages, each within
+    // `input.max_message_chars`).
+    let message =
+        json!({"role": "customer", "text": "x".repeat(62_000), "at": "2026-01-01T00:00:00Z"});
+    let fits = json!({"conversation_id": "c", "messages": vec![message; 16]});
+    assert!(fits.to_string().len() > 990_000);
     let (status, _) = post_raw(&server, "application/json", fits.to_string().into_bytes()).await;
     assert_eq!(status, 200);
 }

@@ -38,7 +38,7 @@ fn assert_neighbours_untouched(d: &Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_hostile_behaviour_is_stopped_and_classified() {
     let server = TestServer::start(
-        "[breaker]\nfailures = 1000\n\
+        "[breaker]\nfailures = 1000\n[decision]\ndeadline_ms = 60_000\n\
          [plugins.misbehave]\nlimits = { fuel = 500_000_000, deadline_ms = 5_000, memory_mib = 32 }\n",
         &["misbehave", "topic-guard", "vip-accounts"],
     )
@@ -168,8 +168,13 @@ async fn repeated_failures_quarantine_a_plugin_until_it_recovers_or_is_fixed() {
         &["misbehave", "topic-guard"],
     )
     .await;
-    for _ in 0..3 {
-        let d = server.decide(&asking("panic")).await;
+    // Three different conversations: the breaker counts failures on
+    // distinct inputs (one input failing again and again is one client's
+    // problem, tests/hostile_service.rs).
+    for i in 0..3 {
+        let mut c = asking("panic");
+        c["conversation_id"] = json!(format!("failing-{i}"));
+        let d = server.decide(&c).await;
         assert_eq!(vote(&d, "plugin:misbehave")["error"]["kind"], "trap");
     }
     let open = wait_breaker(&server, "open").await;
@@ -192,8 +197,10 @@ async fn repeated_failures_quarantine_a_plugin_until_it_recovers_or_is_fixed() {
     assert_eq!(closed["consecutive_failures"], 0);
 
     // Break it again, then deploy a fixed version: a fresh breaker, closed.
-    for _ in 0..3 {
-        server.decide(&asking("panic")).await;
+    for i in 0..3 {
+        let mut c = asking("panic");
+        c["conversation_id"] = json!(format!("failing-again-{i}"));
+        server.decide(&c).await;
     }
     wait_breaker(&server, "open").await;
     let g = server.generation().await;

@@ -60,7 +60,10 @@ async fn plugins_that_print_panic_or_run_out_of_memory_in_the_gate_are_contained
     // Started on the async runtime, as `escalator serve` does: a printing
     // plugin there used to panic the process ("Cannot start a runtime from
     // within a runtime").
-    let server = TestServer::start_in("[limits]\nmemory_mib = 16\n", dir).await;
+    // A generous deadline: on a loaded machine the out-of-memory run must
+    // not be cut short first.
+    let server =
+        TestServer::start_in("[limits]\nmemory_mib = 16\ndeadline_ms = 20000\n", dir).await;
 
     let print = server.plugin_status("gate-print").await.unwrap();
     assert_eq!(print["status"], "active", "{print}");
@@ -160,6 +163,20 @@ async fn an_idle_server_scans_at_most_once_after_a_save() {
     assert_eq!(after_config, after_save + 1);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(scans().await, after_config);
+
+    // Other files beside the config file (a log written there, say) are
+    // not the config: writing them scans nothing.
+    let log = server.config_path().with_file_name("escalator.log");
+    for i in 0..5 {
+        std::fs::write(&log, format!("line {i}\n")).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        scans().await,
+        after_config,
+        "a log beside the config rescans"
+    );
 }
 
 /// A component whose one core function is `instructions` long, made unique

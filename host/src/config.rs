@@ -572,7 +572,12 @@ impl Config {
                 .max_backoff_ms
                 .unwrap_or(d.breaker.max_backoff_ms),
         };
-        in_range("breaker.failures", breaker.failures.into(), 1, 1000)?;
+        in_range(
+            "breaker.failures",
+            breaker.failures.into(),
+            1,
+            1_000_000_000,
+        )?;
         in_range("breaker.backoff_ms", breaker.backoff_ms, 1, 86_400_000)?;
         in_range(
             "breaker.max_backoff_ms",

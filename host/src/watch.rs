@@ -59,6 +59,38 @@ fn changes_content(event: &Event) -> bool {
 pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result<Watch> {
     let (tx, rx) = channel::<Instant>();
     registry.set_waker(tx.clone());
+
+    let plugins_dir = config.get().plugins_dir.clone();
+    let source = config.source();
+    let config_dir: Option<PathBuf> = source.as_ref().map(|p| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .to_owned()
+    });
+    // The config file's directory is watched for the config file alone (and
+    // a ConfigMap's `..data` swap): a log file written beside it would
+    // otherwise make every logged line a rescan.
+    let separate_config_dir = config_dir
+        .clone()
+        .filter(|dir| !same_dir(dir, &plugins_dir));
+    let config_name = source
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_owned());
+    let concerns_us = move |event: &Event| {
+        event.paths.is_empty()
+            || event.paths.iter().any(|path| {
+                let in_config_dir = separate_config_dir
+                    .as_deref()
+                    .is_some_and(|dir| path.parent() == Some(dir));
+                let name = path.file_name();
+                !in_config_dir
+                    || name == config_name.as_deref()
+                    || name.is_some_and(|n| n.to_string_lossy().starts_with(".."))
+            })
+    };
+
     let mut debouncer =
         new_debouncer(
             DEBOUNCE,
@@ -67,7 +99,7 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
                 Ok(events) => {
                     let first = events
                         .iter()
-                        .filter(|e| changes_content(&e.event))
+                        .filter(|e| changes_content(&e.event) && concerns_us(&e.event))
                         .map(|e| e.time)
                         .min();
                     if let Some(first) = first {
@@ -82,14 +114,7 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
             },
         )?;
 
-    let plugins_dir = config.get().plugins_dir.clone();
     debouncer.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
-    let config_dir: Option<PathBuf> = config.source().map(|p| {
-        p.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."))
-            .to_owned()
-    });
     if let Some(dir) = &config_dir
         && !same_dir(dir, &plugins_dir)
     {

@@ -185,7 +185,12 @@ async fn start_up_logs_each_compile_serves_printing_plugins_and_stops_on_sigterm
     }
     assert!(served.logged("plugin compiled"));
     assert!(served.logged("elapsed_ms="));
-    assert!(served.logged("plugins loaded; ready"));
+    // Logged just after the set goes live, which readiness reports.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !served.logged("plugins loaded; ready") {
+        assert!(Instant::now() < deadline, "no ready line");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let r = client
         .post(format!("{}/v1/decide", served.base))

@@ -503,24 +503,38 @@ impl Registry {
                 continue;
             }
             let mut verdict = self.judge(&mut state, &previous, c, old, &plugin_config, config);
-            // Two files whose plugins call themselves by the same name would
-            // both vote: a plugin copied under a second file name counts
-            // twice. The first file (by name) keeps it.
-            if let Verdict::Live { plugin, .. } = &verdict
+            // Two files whose plugins call themselves by the same name, under
+            // the same configuration, would both vote the same vote: a
+            // plugin copied (or an old version left) under a second file
+            // name counts twice. The first file (by name) keeps it. A copy
+            // with its own configuration (other settings, limits, failure
+            // policy) is a deliberate second instance and loads.
+            if let Verdict::Live { plugin, fresh } = &verdict
                 && let Some(holder) = next.active.iter().find(|p| p.info.name == plugin.info.name)
             {
-                verdict = Verdict::Failed(LoadFailure {
-                    step: LoadStep::Describe,
-                    kind: Some("duplicate_name"),
-                    message: format!(
-                        "the plugin calls itself {:?}, as {} already does; a plugin copied \
-                         under two file names would vote twice, so this file is not loaded",
-                        plugin.info.name,
-                        holder.file.display()
-                    ),
-                    sha256: plugin.sha256.clone(),
-                    at: Utc::now(),
-                });
+                if holder.config == plugin.config {
+                    verdict = Verdict::Failed(LoadFailure {
+                        step: LoadStep::Describe,
+                        kind: Some("duplicate_name"),
+                        message: format!(
+                            "the plugin calls itself {:?}, as {} already does, with the same \
+                             configuration: it would vote twice, so this file is not loaded \
+                             (give it its own [plugins.{}] section to run a second instance)",
+                            plugin.info.name,
+                            holder.file.display(),
+                            c.name
+                        ),
+                        sha256: plugin.sha256.clone(),
+                        at: Utc::now(),
+                    });
+                } else if *fresh {
+                    tracing::warn!(
+                        plugin = %c.name,
+                        same_as = %holder.name,
+                        "a second instance of plugin {:?} with its own configuration",
+                        plugin.info.name
+                    );
+                }
             }
             let live_since = || old_status.and_then(|s| s.generation).unwrap_or(generation);
             let last_attempt = || old_status.and_then(|s| s.last_attempt.clone());
