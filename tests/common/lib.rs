@@ -216,9 +216,10 @@ impl TestServer {
         matches!(tokio::time::timeout(within, task).await, Ok(Ok(Ok(()))))
     }
 
-    /// Polls `/readyz` until the first plugin set is live.
+    /// Polls `/readyz` until the first plugin set is live (a cold compile
+    /// of the Python example on a loaded machine takes minutes).
     pub async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_secs(900);
         loop {
             let r = self
                 .client
