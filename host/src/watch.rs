@@ -47,11 +47,10 @@ impl Drop for Watch {
 /// (every write before a close already raised its own event) and metadata
 /// changes cannot.
 fn changes_content(event: &Event) -> bool {
-    match event.kind {
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
-    }
+    !matches!(
+        event.kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    )
 }
 
 /// Starts watching, and the reload thread, whose first job is loading the
