@@ -74,7 +74,7 @@ fn host_vader_scores_equal_the_reference_implementation() {
         .iter()
         .zip(&reference)
         .filter_map(|(s, want)| {
-            let got = escalator::signals::sentiment(s);
+            let got = escalator::decision::signals::sentiment(s);
             (got != *want).then(|| format!("{s:?}: host {got}, reference {want}"))
         })
         .collect();

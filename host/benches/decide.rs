@@ -15,9 +15,9 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use escalator::config::{BreakerConfig, Config};
 use escalator::decide::decide;
-use escalator::input::{Conversation, Role};
+use escalator::decision::input::{Conversation, Role};
+use escalator::decision::signals::Signals;
 use escalator::plugin::{Registry, Runtime, to_wit_input};
-use escalator::signals::Signals;
 use escalator_sdk::Rule;
 
 fn conversation() -> Conversation {

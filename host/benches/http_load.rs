@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use escalator::live_config::LiveConfig;
+use escalator::config::live::LiveConfig;
 use escalator::server::{Service, bind};
 
 const CONCURRENCY: usize = 16;

@@ -9,12 +9,12 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
+use escalator::config::live::LiveConfig;
 use escalator::config::{BreakerConfig, Config};
-use escalator::input::Conversation;
-use escalator::live_config::LiveConfig;
+use escalator::decision::input::Conversation;
+use escalator::decision::signals::Signals;
 use escalator::plugin::to_wit_input;
 use escalator::server::Service;
-use escalator::signals::Signals;
 
 fn main() {
     let rounds: usize = common::arg(300);

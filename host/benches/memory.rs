@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use escalator::config::live::LiveConfig;
 use escalator::decide::decide;
-use escalator::input::Conversation;
-use escalator::live_config::LiveConfig;
+use escalator::decision::input::Conversation;
 use escalator::server::Service;
 
 fn rss_mib() -> f64 {

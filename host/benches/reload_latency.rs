@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use escalator::config::Config;
-use escalator::live_config::LiveConfig;
+use escalator::config::live::LiveConfig;
 use escalator::plugin::{Registry, Runtime};
 
 /// Appends a component-level custom section, which changes the file's hash
@@ -93,7 +93,7 @@ fn main() {
     let live = Arc::new(LiveConfig::fixed(config.clone()));
     let registry = Arc::new(Registry::new(Runtime::new(None).unwrap()));
     registry.reload_until_settled(&config);
-    let _watch = escalator::watch::start(live, registry.clone()).unwrap();
+    let _watch = escalator::server::watch::start(live, registry.clone()).unwrap();
 
     println!("reload latency, file rename to new generation live ({rounds} rounds each)");
     let cached = measure(&registry, dir.path(), rounds, |i| versions[i % 2].clone());
@@ -104,6 +104,6 @@ fn main() {
     report("new version (compiles)", &fresh);
     println!(
         "(the watcher debounces events for {} ms)",
-        escalator::watch::DEBOUNCE.as_millis()
+        escalator::server::watch::DEBOUNCE.as_millis()
     );
 }

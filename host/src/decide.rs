@@ -1,24 +1,24 @@
-//! One decision, end to end: input → signals (sentiment, emotional
-//! trajectory) → built-in triggers → plugin votes → merge → tier, priority,
-//! route, reasons and context. Synchronous and CPU-bound; the API runs it on
-//! the blocking pool.
+//! One decision, end to end: the `decision` pipeline with the plugins'
+//! votes added before the merge. Synchronous and CPU-bound; the API runs it
+//! on the blocking pool.
 
 use std::time::{Duration, Instant};
 
 use escalator_sdk::text::Words;
 
 use crate::config::Config;
-use crate::context::handoff;
-use crate::decision::{Decision, Reason};
-use crate::emotion::trajectory;
-use crate::input::Conversation;
-use crate::merge::merge;
+use crate::decision::context::handoff;
+use crate::decision::emotion::trajectory;
+use crate::decision::input::Conversation;
+use crate::decision::merge::{Action, merge};
+use crate::decision::reasons::{Code, Reason, Tag};
+use crate::decision::route::route;
+use crate::decision::signals::Signals;
+use crate::decision::tier::{priority, tier};
+use crate::decision::triggers::{self, Context};
+use crate::decision::vote::Vote;
+use crate::decision::{Decision, source::Source};
 use crate::plugin::{PluginSet, Runtime, to_wit_input};
-use crate::reasons::{Tag, builtin_tag};
-use crate::route::route;
-use crate::signals::Signals;
-use crate::tier::{priority, tier};
-use crate::triggers::{self, Context};
 
 /// Decides on `conversation` with `config` and the plugins of `plugins`;
 /// `explain` adds every built-in trigger's observations.
@@ -42,8 +42,10 @@ pub fn decide(
         signals: &signals,
         emotions: &emotions,
         words: &words,
+        explain,
     };
     let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
+    drop(words);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(&conversation, &signals);
         votes.extend(
@@ -54,63 +56,69 @@ pub fn decide(
         );
     }
     let outcome = merge(&votes, &config.merge);
-
     let reasons: Vec<Reason> = outcome
         .carried_by
         .iter()
-        .map(|&i| {
-            let v = &votes[i];
-            let (code, tag) = match v.source.strip_prefix("plugin:") {
-                Some(name) => {
-                    let tag = if v.error.is_some() {
-                        builtin_tag(&v.reason)
-                    } else {
-                        config
-                            .plugins
-                            .get(name)
-                            .and_then(|p| p.reason_tags.get(&v.reason))
-                            .copied()
-                            .unwrap_or(Tag::Other)
-                    };
-                    (format!("{name}/{}", v.reason), tag)
-                }
-                None => (v.reason.clone(), builtin_tag(&v.reason)),
-            };
-            Reason {
-                source: v.source.clone(),
-                code,
-                tag,
-                detail: v.detail.clone(),
-            }
-        })
+        .map(|&i| reason(&votes[i], config))
         .collect();
-    let codes: Vec<String> = reasons.iter().map(|r| r.code.clone()).collect();
     let context = handoff(
         &conversation,
         &signals,
-        &emotions,
+        emotions,
         &reports,
         config,
         outcome.action,
-        &codes,
+        &reasons,
     );
+    let tier = tier(&outcome, &config.tiers);
+    let priority = priority(&outcome);
+    let route = route(outcome.routing, &conversation, &config.routing);
+    let re_evaluate_at = triggers::re_evaluate_at(&conversation, &config.triggers.budget);
 
     Decision {
         decision_id: uuid::Uuid::now_v7().to_string(),
-        conversation_id: conversation.id.clone(),
+        conversation_id: conversation.id,
         action: outcome.action,
-        escalate: outcome.action == crate::merge::Action::Escalate,
-        tier: tier(&outcome, &config.tiers),
+        escalate: outcome.action == Action::Escalate,
+        tier,
         score: outcome.score,
         hard: outcome.hard,
-        priority: priority(&outcome),
-        route: route(outcome.routing, &conversation, &config.routing),
+        priority,
+        route,
         reasons,
         context,
-        re_evaluate_at: triggers::re_evaluate_at(&conversation, &config.triggers.budget),
+        re_evaluate_at,
         votes,
         explain: explain.then_some(reports),
         generation: plugins.generation,
         elapsed_us: start.elapsed().as_micros() as u64,
+    }
+}
+
+/// A vote that carried the decision, as a reason: plugin codes namespaced
+/// by the plugin, and tagged as the operator tagged them (a code Escalator
+/// gave, such as a failure policy's `plugin_failed`, keeps its own tag).
+fn reason(vote: &Vote, config: &Config) -> Reason {
+    let builtin_tag = vote.code.map_or(Tag::Other, Code::tag);
+    let (code, tag) = match &vote.source {
+        Source::Plugin(name) => {
+            let tag = match vote.code {
+                Some(_) => builtin_tag,
+                None => config
+                    .plugins
+                    .get(&**name)
+                    .and_then(|p| p.reason_tags.get(&vote.reason))
+                    .copied()
+                    .unwrap_or(Tag::Other),
+            };
+            (format!("{name}/{}", vote.reason), tag)
+        }
+        Source::Builtin(_) => (vote.reason.clone(), builtin_tag),
+    };
+    Reason {
+        source: vote.source.clone(),
+        code,
+        tag,
+        detail: vote.detail.clone(),
     }
 }

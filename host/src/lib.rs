@@ -1,37 +1,39 @@
 //! Escalator decides when a customer-support conversation handled by an AI
 //! must be handed to a human.
 //!
-//! The data flow, one module per stage:
-//! [`input`] (request JSON, validated) → [`signals`] and [`emotion`]
-//! (sentiment, trajectory, confidence, elapsed time) → [`triggers`] (built-in
-//! votes) → [`plugin`] (Wasm rule votes) → [`merge`] → [`tier`], [`route`],
-//! [`reasons`], [`context`] → [`decision`]; [`decide`] runs it end to end. [`api`] serves it over HTTP, [`config`]
-//! and [`live_config`] hold the operator's settings, [`watch`] hot-reloads
-//! plugins and configuration, and [`server`] wires everything together.
+//! The tree follows the data flow:
+//!
+//! - [`config`]: the operator's settings — the file, validated, and the live
+//!   copy that hot-reloads ([`config::live`]).
+//! - [`decision`]: the pipeline from a request to a decision: input,
+//!   signals, built-in triggers, merge, tier, route, reasons, context.
+//! - [`plugin`]: Wasm rule plugins — the load gate, the sandbox, calling a
+//!   plugin, the plugin set and its reloads, the compiled caches.
+//! - [`decide`]: one decision end to end, composing `decision` and `plugin`.
+//! - [`api`]: the HTTP API over it: routes, request extraction, errors.
+//! - [`server`]: wiring — start-up, connections, the file watcher, shutdown.
+//! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
+//!   commands `check`, `eval`, `test`, `new`).
+//!
+//! Homes for what comes next: the decision log and its store go in a
+//! `store/` folder beside `decision/` (written by `decide`'s caller in
+//! `api`, read by everything below); outcome events (pick-up, bounce,
+//! resolution, rating) and ownership in `outcome/`; the handoff KPIs in
+//! `kpi/`, computed from the store; replay and shadow evaluation in
+//! `replay/`, which runs `decide` over stored conversations; and the browser
+//! console's assets and routes in `api/console/`.
+//!
+//! Dependencies point one way: `config` ← `decision` ← `plugin` ← `decide`
+//! ← `api` ← `server` ← `cli`.
 
 // Two functions need `unsafe`: deserialising the compiled-plugin cache, and
-// asking the allocator to give memory back (`memory`).
+// asking the allocator to give memory back (`api::memory`).
 #![deny(unsafe_code)]
 
 pub mod api;
 pub mod cli;
 pub mod config;
-pub mod context;
 pub mod decide;
 pub mod decision;
-pub mod emotion;
-pub mod files;
-pub mod input;
-pub mod live_config;
-pub mod memory;
-pub mod merge;
 pub mod plugin;
-pub mod policy;
-pub mod reasons;
-pub mod route;
 pub mod server;
-pub mod signals;
-pub mod tier;
-pub mod triggers;
-pub mod vote;
-pub mod watch;

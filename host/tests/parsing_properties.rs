@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::{TimeZone, Utc};
 use escalator::config::Config;
 use escalator::decide::decide;
-use escalator::input::{Conversation, InputError};
+use escalator::decision::input::{Conversation, InputError};
 use escalator::plugin::{PluginSet, Runtime};
 use proptest::prelude::*;
 use serde_json::{Value, json};

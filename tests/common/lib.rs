@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use escalator::config::Config;
-use escalator::live_config::{LiveConfig, Overrides};
+use escalator::config::live::{LiveConfig, Overrides};
 use escalator::server::{Service, bind};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::input::InputError;
+use crate::decision::input::InputError;
 
 /// An error answered to a client.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,6 @@
-//! The HTTP API: routes, handlers and the error shape.
+//! The HTTP API: routes, the shared state ([`state`]), the decide request
+//! taken apart ([`request`]), handlers, response views ([`views`]), the
+//! error shape, and giving back the memory large bodies used ([`memory`]).
 //!
 //! - `POST /v1/decide`: a conversation in, a decision out.
 //! - `GET /v1/plugins`: the plugin set and each plugin's status.
@@ -10,6 +12,10 @@
 mod error;
 mod handlers;
 mod head;
+pub mod memory;
+pub mod request;
+pub mod state;
+pub mod views;
 
 pub use error::ApiError;
 
@@ -18,7 +24,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::server::AppState;
+use state::AppState;
 
 /// Largest accepted request body; beyond it the answer is 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;

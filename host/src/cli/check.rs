@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::load;
-use crate::config::BreakerConfig;
-use crate::plugin::{SMOKE, to_wit_input};
-use crate::signals::Signals;
+use crate::decision::signals::Signals;
+use crate::plugin::gate::SMOKE;
+use crate::plugin::{alone, interface, settings, to_wit_input};
 
 /// Runs `check`.
 pub fn run(
@@ -15,24 +15,20 @@ pub fn run(
     config: Option<&Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let pc = load::plugin_config(path, config, load::settings(settings)?)?;
-    let loaded = load::load(path, &pc)?;
+    let config = load::config(config)?;
+    let pc = load::plugin_config(path, &config, load::settings(settings)?);
+    let loaded = load::load(path, &config, &pc)?;
     writeln!(
         out,
         "file       {} ({} bytes)",
         path.display(),
-        loaded.bytes
+        loaded.load.bytes
     )?;
-    let plugin = match loaded.plugin {
+    let plugin = match loaded.load.plugin {
         Ok(p) => p,
         Err(f) => {
             writeln!(out, "sha256     {}", f.sha256)?;
-            writeln!(
-                out,
-                "FAILED at step `{}`: {}",
-                serde_json::to_value(f.step)?.as_str().unwrap_or("?"),
-                f.message
-            )?;
+            writeln!(out, "FAILED at step `{}`: {}", f.step, f.message)?;
             return Ok(1);
         }
     };
@@ -47,9 +43,9 @@ pub fn run(
         Some(v) => writeln!(
             out,
             "interface  {}@{v} (this host implements {}@{})",
-            crate::plugin::interface::PACKAGE,
-            crate::plugin::interface::PACKAGE,
-            crate::plugin::interface::HOST_VERSION
+            interface::PACKAGE,
+            interface::PACKAGE,
+            interface::HOST_VERSION
         )?,
         None => writeln!(
             out,
@@ -62,7 +58,7 @@ pub fn run(
             .settings
             .iter()
             .find(|s| s.name == spec.name)
-            .map(|s| crate::plugin::settings_json(std::slice::from_ref(s))[&s.name].to_string())
+            .map(|s| settings::to_json(std::slice::from_ref(s))[&s.name].to_string())
             .unwrap_or_default();
         let origin = if pc.settings.contains_key(&spec.name) {
             "set"
@@ -76,12 +72,7 @@ pub fn run(
         )?;
     }
     let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
-    let vote = plugin.evaluate(
-        &loaded.runtime,
-        &mut input,
-        &BreakerConfig::default(),
-        crate::plugin::alone(),
-    );
+    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone());
     writeln!(
         out,
         "smoke      {:?} {} — fuel {} of {}, {} µs, peak memory {} KiB",

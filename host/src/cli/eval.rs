@@ -7,10 +7,9 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::load;
-use crate::config::BreakerConfig;
-use crate::input::Conversation;
-use crate::plugin::to_wit_input;
-use crate::signals::Signals;
+use crate::decision::input::Conversation;
+use crate::decision::signals::Signals;
+use crate::plugin::{alone, to_wit_input};
 
 /// Runs `eval`.
 pub fn run(
@@ -30,9 +29,10 @@ pub fn run(
     };
     let conv = Conversation::from_json(&body, chrono::Utc::now())
         .map_err(|e| anyhow::anyhow!("{}: {e}", conversation.display()))?;
-    let pc = load::plugin_config(path, config, load::settings(settings)?)?;
-    let loaded = load::load(path, &pc)?;
-    let plugin = match loaded.plugin {
+    let config = load::config(config)?;
+    let pc = load::plugin_config(path, &config, load::settings(settings)?);
+    let loaded = load::load(path, &config, &pc)?;
+    let plugin = match loaded.load.plugin {
         Ok(p) => p,
         Err(f) => {
             writeln!(
@@ -44,12 +44,7 @@ pub fn run(
         }
     };
     let mut input = to_wit_input(&conv, &Signals::compute(&conv));
-    let vote = plugin.evaluate(
-        &loaded.runtime,
-        &mut input,
-        &BreakerConfig::default(),
-        crate::plugin::alone(),
-    );
+    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone());
     let failed = vote.error.is_some();
     let report = json!({
         "plugin": format!("{} {}", plugin.info.name, plugin.info.version),

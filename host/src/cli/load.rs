@@ -6,16 +6,15 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::{Config, PluginConfig};
-use crate::plugin::{LoadFailure, LoadedPlugin, Runtime, compile, sha256_hex};
+use crate::plugin::Runtime;
+use crate::plugin::file::{FileLoad, load_file, name_of};
 
 /// A plugin loaded outside the server.
 pub struct Standalone {
     /// The sandbox runtime it runs in.
     pub runtime: Arc<Runtime>,
-    /// The file's size.
-    pub bytes: usize,
-    /// The plugin, or why it failed the load gate.
-    pub plugin: Result<LoadedPlugin, LoadFailure>,
+    /// The file and the plugin, or why it failed the load gate.
+    pub load: FileLoad,
 }
 
 /// Parses `--settings` arguments into a TOML table: `name=value` pairs (the
@@ -43,51 +42,27 @@ pub fn settings(args: &[String]) -> anyhow::Result<toml::Table> {
     Ok(table)
 }
 
-/// The plugin's name: its file name without `.wasm`.
-pub fn name_of(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plugin".into())
+/// The configuration the author commands run under: the `--config` file,
+/// or the defaults.
+pub fn config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(match path {
+        Some(c) => Config::load(c)?,
+        None => Config::default(),
+    })
 }
 
 /// The configuration a plugin file gets: the config file's section for it
 /// (or the defaults), with `settings` laid over its settings.
-pub fn plugin_config(
-    path: &Path,
-    config: Option<&Path>,
-    settings: toml::Table,
-) -> anyhow::Result<PluginConfig> {
-    let config = match config {
-        Some(c) => Config::load(c)?,
-        None => Config::default(),
-    };
+pub fn plugin_config(path: &Path, config: &Config, settings: toml::Table) -> PluginConfig {
     let mut pc = config.plugin(&name_of(path));
     pc.settings.extend(settings);
-    Ok(pc)
+    pc
 }
 
-/// Reads, compiles and loads `path` through the whole load gate.
-pub fn load(path: &Path, config: &PluginConfig) -> anyhow::Result<Standalone> {
-    let runtime = Runtime::new(crate::plugin::cache::default_dir())
-        .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let sha = sha256_hex(&bytes);
-    let limits = Config::default().load;
-    let plugin = crate::plugin::check_cost(&bytes, &limits)
-        .and_then(|()| compile(&runtime, &bytes, &sha))
-        .map_err(|message| LoadFailure {
-            step: crate::plugin::LoadStep::Compile,
-            kind: None,
-            message,
-            sha256: sha.clone(),
-            at: chrono::Utc::now(),
-        })
-        .and_then(|component| {
-            LoadedPlugin::load(&runtime, &name_of(path), path, &sha, &component, config)
-        });
-    Ok(Standalone {
-        runtime,
-        bytes: bytes.len(),
-        plugin,
-    })
+/// Reads, compiles and loads `path` through the whole load gate, under the
+/// load bounds and with the compiled cache of `config`.
+pub fn load(path: &Path, config: &Config, plugin: &PluginConfig) -> anyhow::Result<Standalone> {
+    let runtime = Runtime::new(config.cache_dir.clone())?;
+    let load = load_file(&runtime, path, plugin, &config.load)?;
+    Ok(Standalone { runtime, load })
 }

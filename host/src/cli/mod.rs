@@ -2,20 +2,22 @@
 //! `test` and `new` for plugin authors. The author commands run plugins in
 //! the same sandbox, with the same limits, as the server.
 //!
-//! Everything but `serve` runs here, writing to the given output, so tests
-//! drive the command line in-process.
+//! [`serve`] runs the service; [`run`] runs the author commands, writing to
+//! the given output, so tests drive the command line in-process.
 
 mod check;
 mod eval;
 mod load;
 mod new;
+mod serve;
 mod test;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use serve::{ServeArgs, serve};
 
 /// Decides when an AI-handled support conversation must go to a human.
 #[derive(Debug, Parser)]
@@ -41,17 +43,7 @@ pub enum Lang {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the HTTP service.
-    Serve {
-        /// The TOML configuration file (watched and hot-reloaded).
-        #[arg(long, short, env = "ESCALATOR_CONFIG")]
-        config: Option<PathBuf>,
-        /// Address to listen on, overriding the file (port 0 picks a free port).
-        #[arg(long, env = "ESCALATOR_LISTEN")]
-        listen: Option<SocketAddr>,
-        /// Plugins directory, overriding the file.
-        #[arg(long, env = "ESCALATOR_PLUGINS")]
-        plugins: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
     /// Loads a plugin through the full load gate and reports on it: metadata,
     /// interface version, settings, and fuel and time on the smoke conversation.
     Check {
@@ -113,9 +105,7 @@ pub enum Command {
 /// code: 0 success, 1 a check or test failed, 2 the command could not run.
 pub fn run(command: Command, out: &mut dyn Write) -> i32 {
     let result = match command {
-        Command::Serve { .. } => Err(anyhow::anyhow!(
-            "`serve` is run by the binary, not by cli::run"
-        )),
+        Command::Serve(_) => Err(anyhow::anyhow!("`serve` runs the service: call cli::serve")),
         Command::Check {
             plugin,
             settings,

@@ -29,11 +29,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::load;
-use crate::config::BreakerConfig;
-use crate::input::Conversation;
-use crate::plugin::{LoadedPlugin, Runtime, compile, sha256_hex, to_wit_input};
-use crate::signals::Signals;
-use crate::vote::Vote;
+use crate::config::Config;
+use crate::decision::input::Conversation;
+use crate::decision::signals::Signals;
+use crate::decision::vote::Vote;
+use crate::plugin::file::{PluginFile, Unreadable};
+use crate::plugin::{LoadedPlugin, Runtime, alone, to_wit_input};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,7 +141,7 @@ fn check(expect: &Expect, vote: &Vote, max_fuel: Option<u64>) -> Vec<String> {
             vote.priority
         ));
     }
-    let kind = vote.error.as_ref().map(|e| e.kind);
+    let kind = vote.error.as_ref().map(|e| e.kind.as_str());
     match (&expect.error, kind) {
         (Some(want), Some(got)) if want != got => {
             problems.push(format!("error: expected {want}, got {got}"))
@@ -182,8 +183,8 @@ pub fn run(
     if files.is_empty() {
         bail!("no *.test.json fixtures found");
     }
-    let runtime = Runtime::new(crate::plugin::cache::default_dir())
-        .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))?;
+    let config = Config::default();
+    let runtime = Runtime::new(config.cache_dir.clone())?;
     let mut outcomes = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
@@ -196,16 +197,20 @@ pub fn run(
         } else {
             plugins.unwrap_or(base).join(&fixture.plugin)
         };
-        let bytes = std::fs::read(&plugin_path).with_context(|| {
-            format!(
-                "{}: cannot read plugin {}",
+        let plugin_file = PluginFile::read(&plugin_path, &config.load).map_err(|e| {
+            let why = match e {
+                Unreadable::Gone => "no such file".to_owned(),
+                Unreadable::Refused(f) => f.message,
+            };
+            anyhow::anyhow!(
+                "{}: cannot read plugin {}: {why}",
                 file.display(),
                 plugin_path.display()
             )
         })?;
-        let sha = sha256_hex(&bytes);
-        let component = compile(&runtime, &bytes, &sha)
-            .map_err(|m| anyhow::anyhow!("{}: {m}", plugin_path.display()))?;
+        let component = plugin_file
+            .compile(&runtime, &config.load)
+            .map_err(|f| anyhow::anyhow!("{}: {}", plugin_path.display(), f.message))?;
         // One load per distinct settings, shared by the cases that use them.
         let mut loaded: BTreeMap<String, Result<LoadedPlugin, String>> = BTreeMap::new();
         for case in fixture.cases {
@@ -217,17 +222,10 @@ pub fn run(
                 for (k, v) in &merged {
                     table.insert(k.clone(), json_to_toml(v).map_err(|e| e.to_string())?);
                 }
-                let pc =
-                    load::plugin_config(&plugin_path, None, table).map_err(|e| e.to_string())?;
-                LoadedPlugin::load(
-                    &runtime,
-                    &load::name_of(&plugin_path),
-                    &plugin_path,
-                    &sha,
-                    &component,
-                    &pc,
-                )
-                .map_err(|f| format!("load failed at `{:?}`: {}", f.step, f.message))
+                let pc = load::plugin_config(&plugin_path, &config, table);
+                plugin_file
+                    .load(&runtime, &component, &pc)
+                    .map_err(|f| format!("load failed at `{}`: {}", f.step, f.message))
             });
             let mut outcome = Outcome {
                 file: file.clone(),
@@ -250,12 +248,7 @@ pub fn run(
                 (_, Err(e)) => outcome.problems.push(format!("conversation: {e}")),
                 (Ok(p), Ok(c)) => {
                     let mut input = to_wit_input(&c, &Signals::compute(&c));
-                    let vote = p.evaluate(
-                        &runtime,
-                        &mut input,
-                        &BreakerConfig::default(),
-                        crate::plugin::alone(),
-                    );
+                    let vote = p.evaluate(&runtime, &mut input, &config.breaker, alone());
                     outcome.problems = check(&case.expect, &vote, case.max_fuel);
                     outcome.vote = Some(vote);
                 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::BreakerConfig;
+use crate::decision::vote::FailureKind;
 
 /// Whether a call may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +44,7 @@ pub struct Health {
     /// Failures in a row, up to now.
     pub consecutive_failures: u32,
     /// Failures since the plugin went live, by class.
-    pub failures: BTreeMap<&'static str, u64>,
+    pub failures: BTreeMap<FailureKind, u64>,
     /// Calls since the plugin went live (quarantined skips excluded).
     pub calls: u64,
     /// How many times the breaker opened.
@@ -56,7 +57,7 @@ pub struct Health {
 struct Inner {
     consecutive: u32,
     calls: u64,
-    failures: BTreeMap<&'static str, u64>,
+    failures: BTreeMap<FailureKind, u64>,
     quarantines: u32,
     /// The current quarantine length while the breaker is open or half-open.
     backoff: Option<Duration>,
@@ -104,7 +105,7 @@ impl Breaker {
     /// The same input failing again is counted in the failure totals but
     /// does not bring the breaker closer to opening: one client resending a
     /// pathological request must not switch the plugin off for everyone.
-    pub fn failed(&self, plugin: &str, kind: &'static str, input: u64, config: &BreakerConfig) {
+    pub fn failed(&self, plugin: &str, kind: FailureKind, input: u64, config: &BreakerConfig) {
         let mut s = self.lock();
         s.calls += 1;
         *s.failures.entry(kind).or_default() += 1;
@@ -132,7 +133,7 @@ impl Breaker {
         tracing::warn!(
             plugin,
             consecutive_failures = s.consecutive,
-            last_failure = kind,
+            last_failure = kind.as_str(),
             quarantine_ms = backoff.as_millis() as u64,
             "plugin quarantined by its circuit breaker"
         );
@@ -172,18 +173,18 @@ mod tests {
     #[test]
     fn opens_after_consecutive_failures_and_a_success_resets_the_count() {
         let b = Breaker::default();
-        b.failed("p", "trap", 1, &config());
-        b.failed("p", "trap", 2, &config());
+        b.failed("p", FailureKind::Trap, 1, &config());
+        b.failed("p", FailureKind::Trap, 2, &config());
         b.succeeded("p");
-        b.failed("p", "trap", 3, &config());
-        b.failed("p", "trap", 4, &config());
+        b.failed("p", FailureKind::Trap, 3, &config());
+        b.failed("p", FailureKind::Trap, 4, &config());
         assert_eq!(b.admit(), Admission::Call);
-        b.failed("p", "deadline", 5, &config());
+        b.failed("p", FailureKind::Deadline, 5, &config());
         assert!(matches!(b.admit(), Admission::Quarantined(_)));
         let h = b.health();
         assert_eq!(h.breaker, BreakerState::Open);
-        assert_eq!(h.failures["trap"], 4);
-        assert_eq!(h.failures["deadline"], 1);
+        assert_eq!(h.failures[&FailureKind::Trap], 4);
+        assert_eq!(h.failures[&FailureKind::Deadline], 1);
         assert_eq!(h.quarantines, 1);
     }
 
@@ -191,16 +192,16 @@ mod tests {
     fn a_relapse_after_quarantine_reopens_at_once_with_a_doubled_capped_backoff() {
         let b = Breaker::default();
         for input in 0..3 {
-            b.failed("p", "trap", input, &config());
+            b.failed("p", FailureKind::Trap, input, &config());
         }
         std::thread::sleep(Duration::from_millis(45));
         assert_eq!(b.health().breaker, BreakerState::HalfOpen);
         assert_eq!(b.admit(), Admission::Call);
-        b.failed("p", "trap", 7, &config());
+        b.failed("p", FailureKind::Trap, 7, &config());
         assert_eq!(b.health().breaker, BreakerState::Open);
         assert_eq!(b.lock().backoff, Some(Duration::from_millis(80)));
         b.lock().open_until = None;
-        b.failed("p", "trap", 8, &config());
+        b.failed("p", FailureKind::Trap, 8, &config());
         assert_eq!(b.lock().backoff, Some(Duration::from_millis(100)), "capped");
         b.lock().open_until = None;
         b.succeeded("p");
@@ -212,15 +213,15 @@ mod tests {
     fn one_input_failing_again_and_again_does_not_open_the_breaker() {
         let b = Breaker::default();
         for _ in 0..50 {
-            b.failed("p", "out_of_fuel", 7, &config());
+            b.failed("p", FailureKind::OutOfFuel, 7, &config());
         }
         assert_eq!(b.admit(), Admission::Call);
         let h = b.health();
         assert_eq!(h.breaker, BreakerState::Closed);
-        assert_eq!(h.failures["out_of_fuel"], 50);
+        assert_eq!(h.failures[&FailureKind::OutOfFuel], 50);
         // Failures on distinct inputs still open it.
-        b.failed("p", "trap", 8, &config());
-        b.failed("p", "trap", 9, &config());
+        b.failed("p", FailureKind::Trap, 8, &config());
+        b.failed("p", FailureKind::Trap, 9, &config());
         assert!(matches!(b.admit(), Admission::Quarantined(_)));
     }
 }

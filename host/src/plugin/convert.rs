@@ -1,9 +1,10 @@
 //! Conversions between the host's types and the WIT types a plugin sees.
 
 use super::bindings::types as wit;
-use crate::input::{Conversation, Role};
-use crate::signals::Signals;
-use crate::vote::{Routing, Verdict, Vote};
+use crate::decision::input::{Conversation, Role};
+use crate::decision::signals::Signals;
+use crate::decision::source::Source;
+use crate::decision::vote::{Routing, Verdict, Vote};
 
 fn attributes(map: &std::collections::BTreeMap<String, String>) -> Vec<wit::Attribute> {
     map.iter()
@@ -77,7 +78,7 @@ const MAX_SKILLS: usize = 32;
 /// are filled in by the caller). A vote that breaks the output rules is
 /// refused whole rather than trimmed, so a plugin bug is seen, not hidden.
 /// `max_bytes` caps the total size of its strings.
-pub fn from_wit_vote(v: wit::Vote, max_bytes: usize) -> Result<Vote, String> {
+pub fn from_wit_vote(source: Source, v: wit::Vote, max_bytes: usize) -> Result<Vote, String> {
     if !v.weight.is_finite() || v.weight < 0.0 {
         return Err(format!(
             "weight must be a finite number >= 0, got {}",
@@ -129,6 +130,6 @@ pub fn from_wit_vote(v: wit::Vote, max_bytes: usize) -> Result<Vote, String> {
             skills: r.skills,
             senior: r.senior,
         }),
-        ..Vote::new("", verdict)
+        ..Vote::new(source, verdict)
     })
 }

@@ -1,25 +1,32 @@
 //! Rule plugins: WebAssembly components loaded from a directory, run in a
-//! fresh sandboxed instance per decision, and swapped as a whole set when
-//! files change.
+//! sandboxed instance per decision, and swapped as a whole set when files
+//! change.
+//!
+//! A file's way in: [`file`] (read, bounded, fingerprinted) → [`gate`]
+//! (compile, link, describe, settings, smoke test) → a [`LoadedPlugin`]
+//! that [`call`]s run in the [`sandbox`], behind its [`breaker`]. The
+//! [`registry`] holds the serving [`PluginSet`] and rebuilds it on every
+//! change, compiling each file on a thread of its own ([`compile_jobs`])
+//! behind the two [`cache`]s, and keeps each file's [`status`].
 
 pub mod bindings;
-mod breaker;
+pub mod breaker;
 pub mod cache;
-mod convert;
+pub mod call;
+pub mod compile_jobs;
+pub mod convert;
+pub mod file;
+pub mod gate;
 pub mod interface;
-mod loader;
-mod registry;
-mod sandbox;
-mod settings;
+pub mod loaded;
+pub mod registry;
+pub mod sandbox;
+pub mod settings;
+pub mod status;
 
-pub use breaker::{BreakerState, Health};
+pub use crate::config::files::sha256_hex;
+pub use call::alone;
 pub use convert::to_wit_input;
-pub use loader::{
-    LoadFailure, LoadStep, LoadedPlugin, SMOKE, alone, check_cost, compile, sha256_hex,
-};
-pub use registry::{
-    Attempt, AttemptOutcome, LoadState, PluginSet, PluginStatus, Registry, ReloadSummary,
-    SETTLE_GRACE,
-};
+pub use loaded::LoadedPlugin;
+pub use registry::{PluginSet, Registry};
 pub use sandbox::Runtime;
-pub use settings::to_json as settings_json;

@@ -16,8 +16,9 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, Level};
-use super::cache::{ArtifactCache, Origin};
+use super::cache::artifacts::{ArtifactCache, Origin};
 use crate::config::Limits;
+use crate::decision::vote::FailureKind;
 
 /// How often the epoch advances. Deadlines are counted in these ticks, so a
 /// call overruns its deadline by at most one tick (Spin uses 10 ms; a finer
@@ -43,7 +44,12 @@ impl Runtime {
     /// the `escalator:rules/host` interface, and starts the epoch ticker,
     /// which stops when the engine is dropped. `cache_dir` enables the
     /// compiled-artifact cache.
-    pub fn new(cache_dir: Option<PathBuf>) -> wasmtime::Result<Arc<Runtime>> {
+    pub fn new(cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Runtime>> {
+        Runtime::build(cache_dir)
+            .map_err(|e| anyhow::anyhow!("cannot start the Wasm runtime: {e:#}"))
+    }
+
+    fn build(cache_dir: Option<PathBuf>) -> wasmtime::Result<Arc<Runtime>> {
         let mut config = EngineConfig::new();
         config.wasm_component_model(true);
         config.consume_fuel(true);
@@ -332,12 +338,12 @@ impl bindings::escalator::rules::types::Host for PluginState {}
 /// The class of a failed plugin call, as shown in a vote's `error.kind`.
 /// `memory_denied` tells whether the store refused a memory growth during
 /// the call: a guest whose allocator fails then aborts with a plain trap.
-pub fn classify(error: &wasmtime::Error, memory_denied: bool) -> &'static str {
+pub fn classify(error: &wasmtime::Error, memory_denied: bool) -> FailureKind {
     match error.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => "out_of_fuel",
-        Some(Trap::Interrupt) => "deadline",
-        _ if memory_denied => "out_of_memory",
-        _ => "trap",
+        Some(Trap::OutOfFuel) => FailureKind::OutOfFuel,
+        Some(Trap::Interrupt) => FailureKind::Deadline,
+        _ if memory_denied => FailureKind::OutOfMemory,
+        _ => FailureKind::Trap,
     }
 }
 

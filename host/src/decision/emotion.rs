@@ -1,0 +1,282 @@
+//! The customer's emotional trajectory: a label per customer message from
+//! VADER's score and a support-frustration overlay.
+//!
+//! VADER is one signal, not the detector: it scores "still not working",
+//! "third time I'm asking!!!" or "I will file a chargeback" as neutral. The
+//! overlay adds cues VADER cannot see — configured frustration phrases and
+//! threats, shouting, runs of `!!!`/`???`, and the customer repeating
+//! themselves — and the label combines them:
+//!
+//! - **angry**: score ≤ `angry_at`, or a threat phrase, or two or more cues
+//!   one of which is shouting or a punctuation run;
+//! - **frustrated**: score ≤ `frustrated_at`, or any cue;
+//! - **neutral** otherwise.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+use escalator_sdk::text::Words;
+use serde::Serialize;
+
+use super::clock::clock;
+use crate::config::SentimentConfig;
+use crate::decision::input::{Conversation, Role};
+use crate::decision::signals::Signals;
+
+/// How a customer message reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Emotion {
+    /// Nothing to worry about.
+    Neutral,
+    /// Unhappy with how it is going.
+    Frustrated,
+    /// Angry or threatening.
+    Angry,
+}
+
+impl Emotion {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Emotion::Neutral => "neutral",
+            Emotion::Frustrated => "frustrated",
+            Emotion::Angry => "angry",
+        }
+    }
+}
+
+/// One customer message on the trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmotionPoint {
+    /// The index of the message in the conversation.
+    pub message: usize,
+    /// Time since the first customer message, as `m:ss`.
+    pub offset: String,
+    /// When it was sent.
+    pub at: DateTime<Utc>,
+    /// VADER compound score.
+    pub score: f64,
+    /// The label.
+    pub label: Emotion,
+    /// The overlay cues found, e.g. `phrase:still not working`, `shouting`.
+    pub cues: Vec<String>,
+}
+
+fn shouting(text: &str, min_letters: u32) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    letters.len() >= min_letters as usize && upper * 10 >= letters.len() * 9
+}
+
+fn punctuation_run(text: &str, run: u32) -> bool {
+    let mut current = 0;
+    for c in text.chars() {
+        if c == '!' || c == '?' {
+            current += 1;
+            if current >= run {
+                return true;
+            }
+        } else {
+            current = 0;
+        }
+    }
+    false
+}
+
+/// Finds customer messages that repeat an earlier one, in time linear in
+/// the conversation: a message is compared word-set to word-set with the
+/// last [`SentimentConfig::repetition_window`] customer messages, and
+/// matched exactly (same set of words) against all of them through a hash
+/// set. Comparing every message with every earlier one cost 16 s of CPU on
+/// a 1 MiB request of one-word messages.
+struct Repetitions<'t> {
+    threshold: f64,
+    window: usize,
+    recent: std::collections::VecDeque<BTreeSet<&'t str>>,
+    exact: HashSet<Vec<&'t str>>,
+}
+
+impl<'t> Repetitions<'t> {
+    fn new(config: &SentimentConfig) -> Self {
+        Repetitions {
+            threshold: config.repetition_similarity,
+            window: config.repetition_window as usize,
+            recent: std::collections::VecDeque::new(),
+            exact: HashSet::new(),
+        }
+    }
+
+    /// Whether `text` repeats an earlier message; remembers it either way.
+    fn seen(&mut self, text: &'t Words<'_>) -> bool {
+        let set: BTreeSet<&'t str> = text.iter().collect();
+        let key: Vec<&'t str> = set.iter().copied().collect();
+        let repeated = self.exact.contains(&key)
+            || self
+                .recent
+                .iter()
+                .any(|earlier| jaccard(earlier, &set) >= self.threshold);
+        self.exact.insert(key);
+        if self.recent.len() == self.window {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(set);
+        repeated
+    }
+}
+
+/// Jaccard similarity of two word sets; two empty sets are the same text.
+fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let shared = a.intersection(b).count();
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+/// Labels every customer message of `conversation`; `words` holds each
+/// customer message split into words, in order.
+pub fn trajectory<'t>(
+    conversation: &Conversation,
+    signals: &Signals,
+    words: &'t [Words<'t>],
+    config: &SentimentConfig,
+) -> Vec<EmotionPoint> {
+    let first = conversation.customer_messages().next().map(|m| m.at);
+    let mut points = Vec::new();
+    let mut repeats = Repetitions::new(config);
+    let customer = conversation
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.role == Role::Customer);
+    for ((i, m), text) in customer.zip(words) {
+        let score = signals
+            .message_sentiment
+            .get(i)
+            .copied()
+            .flatten()
+            .unwrap_or(0.0);
+        let mut cues = Vec::new();
+        let threat = text.first_of(&config.anger_phrases);
+        if let Some(p) = threat {
+            cues.push(format!("threat:{p}"));
+        }
+        if let Some(p) = text.first_of(&config.frustration_phrases) {
+            cues.push(format!("phrase:{p}"));
+        }
+        let loud = shouting(&m.text, config.shouting_min_letters);
+        if loud {
+            cues.push("shouting".into());
+        }
+        let punct = punctuation_run(&m.text, config.punctuation_run);
+        if punct {
+            cues.push("punctuation".into());
+        }
+        if repeats.seen(text) {
+            cues.push("repetition".into());
+        }
+
+        let label =
+            if score <= config.angry_at || threat.is_some() || (cues.len() >= 2 && (loud || punct))
+            {
+                Emotion::Angry
+            } else if score <= config.frustrated_at || !cues.is_empty() {
+                Emotion::Frustrated
+            } else {
+                Emotion::Neutral
+            };
+        let offset_ms = first.map_or(0, |f| (m.at - f).num_milliseconds());
+        points.push(EmotionPoint {
+            message: i,
+            offset: clock(offset_ms),
+            at: m.at,
+            score,
+            label,
+            cues,
+        });
+    }
+    points
+}
+
+/// The trajectory as one line, e.g. "neutral at 0:00, frustrated at 3:14,
+/// angry at 5:08": each change of label, with the first message.
+pub fn summary_line(points: &[EmotionPoint]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut last: Option<Emotion> = None;
+    for p in points {
+        if last != Some(p.label) {
+            parts.push(format!("{} at {}", p.label.as_str(), p.offset));
+            last = Some(p.label);
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(texts: &[&str]) -> Vec<Emotion> {
+        let messages: Vec<String> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    r#"{{"role":"customer","text":{},"at":"2026-01-01T00:0{i}:00Z"}}"#,
+                    serde_json::to_string(t).unwrap()
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"conversation_id":"c","messages":[{}]}}"#,
+            messages.join(",")
+        );
+        let c = Conversation::from_json(body.as_bytes(), Utc::now()).unwrap();
+        let s = Signals::compute(&c);
+        let words: Vec<Words> = c.customer_messages().map(|m| Words::new(&m.text)).collect();
+        trajectory(&c, &s, &words, &SentimentConfig::default())
+            .iter()
+            .map(|p| p.label)
+            .collect()
+    }
+
+    #[test]
+    fn the_overlay_catches_what_vader_misses() {
+        use Emotion::*;
+        assert_eq!(labels(&["It is still not working"]), [Frustrated]);
+        assert_eq!(labels(&["This is the third time I'm asking!!!"]), [Angry]);
+        assert_eq!(labels(&["I will file a chargeback"]), [Angry]);
+        assert_eq!(labels(&["I will sue"]), [Angry]);
+        assert_eq!(labels(&["No problem, thanks!"]), [Neutral]);
+        assert_eq!(labels(&["WHY IS MY ORDER NOT HERE"]), [Frustrated]);
+        assert_eq!(
+            labels(&["Where is my order?", "where is my order?"]),
+            [Neutral, Frustrated]
+        );
+        assert_eq!(labels(&["I hate this, it is terrible"]), [Angry]);
+    }
+
+    #[test]
+    fn the_summary_line_shows_each_change() {
+        let p = |label, offset: &str| EmotionPoint {
+            message: 0,
+            offset: offset.into(),
+            at: Utc::now(),
+            score: 0.0,
+            label,
+            cues: vec![],
+        };
+        let points = [
+            p(Emotion::Neutral, "0:00"),
+            p(Emotion::Neutral, "1:00"),
+            p(Emotion::Frustrated, "3:14"),
+            p(Emotion::Angry, "5:08"),
+        ];
+        assert_eq!(
+            summary_line(&points),
+            "neutral at 0:00, frustrated at 3:14, angry at 5:08"
+        );
+        assert_eq!(clock(374_000), "6:14");
+    }
+}

@@ -1,0 +1,213 @@
+//! Built-in triggers. Each is a [`Trigger`] that votes like any plugin, so the
+//! merge explains built-in and plugin reasons the same way, and reports what
+//! it observed and what it compared it with, for `?explain=true` and for the
+//! human's context package.
+
+mod account;
+mod budget;
+mod confidence;
+mod human_request;
+mod sentiment;
+mod topic;
+
+pub use budget::re_evaluate_at;
+pub use confidence::turn_failed;
+
+use std::time::Instant;
+
+use escalator_sdk::text::Words;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::TriggersConfig;
+use crate::decision::emotion::EmotionPoint;
+use crate::decision::input::Conversation;
+use crate::decision::reasons::Code;
+use crate::decision::signals::Signals;
+use crate::decision::source::Source;
+use crate::decision::vote::{FailureKind, Verdict, Vote};
+
+/// What every trigger may look at.
+pub struct Context<'a> {
+    /// The conversation.
+    pub conversation: &'a Conversation,
+    /// Computed signals.
+    pub signals: &'a Signals,
+    /// The customer's emotional trajectory.
+    pub emotions: &'a [EmotionPoint],
+    /// Each customer message split into words, in order: split once per
+    /// decision, matched against every phrase list.
+    pub words: &'a [Words<'a>],
+    /// Whether the caller asked for `?explain=true`.
+    pub explain: bool,
+}
+
+/// A trigger's finding: its vote (if it fires) and what it saw.
+pub struct Check {
+    /// The escalate vote, when the trigger fires.
+    pub vote: Option<Vote>,
+    /// The values observed.
+    pub observed: Value,
+    /// The thresholds they were compared with.
+    pub thresholds: Value,
+}
+
+impl Check {
+    /// A trigger's finding. What it observed is built only when someone will
+    /// read it (with `explain`, or when the trigger fires: the handoff
+    /// context shows what it saw), and the thresholds only with `explain`;
+    /// otherwise a decision would build JSON for nobody.
+    pub fn new(
+        ctx: &Context<'_>,
+        vote: Option<Vote>,
+        observed: impl FnOnce() -> Value,
+        thresholds: impl FnOnce() -> Value,
+    ) -> Check {
+        let observed = if ctx.explain || vote.is_some() {
+            observed()
+        } else {
+            Value::Null
+        };
+        let thresholds = if ctx.explain {
+            thresholds()
+        } else {
+            Value::Null
+        };
+        Check {
+            vote,
+            observed,
+            thresholds,
+        }
+    }
+}
+
+/// A built-in rule.
+pub trait Trigger {
+    /// The name shown as `builtin:<name>` in votes.
+    fn name(&self) -> &'static str;
+    /// Looks at the conversation.
+    fn check(&self, ctx: &Context<'_>) -> Check;
+}
+
+/// One trigger's report, as shown by `?explain=true`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The trigger.
+    pub trigger: &'static str,
+    /// Whether it is enabled (a disabled trigger is not evaluated).
+    pub enabled: bool,
+    /// Whether it voted to escalate.
+    pub fired: bool,
+    /// The reason code it fired with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The values observed.
+    pub observed: Value,
+    /// The thresholds they were compared with.
+    pub thresholds: Value,
+}
+
+/// Runs every enabled trigger. Each enabled trigger casts exactly one vote
+/// (abstain when it has nothing to say), so the decision shows what was
+/// checked; every trigger, enabled or not, gets a report. A trigger reached
+/// after `deadline` (the decision's) is not run: its vote fails as
+/// `deadline`, and counts for nothing.
+pub fn evaluate(
+    config: &TriggersConfig,
+    ctx: &Context<'_>,
+    deadline: Instant,
+) -> (Vec<Vote>, Vec<Report>) {
+    let c = config;
+    // Every trigger with the operator's switch and weight for it, on the
+    // stack: a decision allocates nothing to list them.
+    let all: [(&dyn Trigger, bool, f64); 6] = [
+        (
+            &confidence::Confidence(&c.confidence),
+            c.confidence.enabled,
+            c.confidence.weight,
+        ),
+        (
+            &sentiment::Sentiment(&c.sentiment),
+            c.sentiment.enabled,
+            c.sentiment.weight,
+        ),
+        (&topic::Topic(&c.topic), c.topic.enabled, c.topic.weight),
+        (
+            &account::Account(&c.account),
+            c.account.enabled,
+            c.account.weight,
+        ),
+        (
+            &budget::Budget(&c.budget),
+            c.budget.enabled,
+            c.budget.weight,
+        ),
+        (
+            &human_request::HumanRequest(&c.human_request),
+            c.human_request.enabled,
+            c.human_request.weight,
+        ),
+    ];
+    let mut votes = Vec::with_capacity(all.len());
+    let mut reports = Vec::with_capacity(all.len());
+    for (t, enabled, weight) in all {
+        if !enabled {
+            reports.push(Report {
+                trigger: t.name(),
+                enabled: false,
+                fired: false,
+                reason: None,
+                observed: Value::Null,
+                thresholds: Value::Null,
+            });
+            continue;
+        }
+        let start = Instant::now();
+        if start >= deadline {
+            votes.push(Vote::failed(
+                Source::Builtin(t.name()),
+                FailureKind::Deadline,
+                "not run: the decision's deadline (decision.deadline_ms) had passed".into(),
+            ));
+            reports.push(Report {
+                trigger: t.name(),
+                enabled: true,
+                fired: false,
+                reason: None,
+                observed: Value::Null,
+                thresholds: Value::Null,
+            });
+            continue;
+        }
+        let check = t.check(ctx);
+        let source = Source::Builtin(t.name());
+        let mut vote = match check.vote {
+            Some(mut vote) => {
+                vote.source = source;
+                vote
+            }
+            None => Vote::new(source, Verdict::Abstain),
+        };
+        vote.weight *= weight;
+        vote.elapsed_us = start.elapsed().as_micros() as u64;
+        let fired = vote.verdict == Verdict::Escalate;
+        reports.push(Report {
+            trigger: t.name(),
+            enabled: true,
+            fired,
+            reason: fired.then(|| vote.reason.clone()),
+            observed: check.observed,
+            thresholds: check.thresholds,
+        });
+        votes.push(vote);
+    }
+    (votes, reports)
+}
+
+/// An escalate vote with a reason, a detail and a priority; `evaluate`
+/// names the trigger that cast it.
+fn escalate(code: Code, detail: String, priority: u8) -> Vote {
+    let mut v = Vote::new(Source::Builtin(""), Verdict::Escalate).because_of(code, detail);
+    v.priority = Some(priority);
+    v
+}

@@ -1,0 +1,72 @@
+//! A plugin that passed the load gate: what it is, how it is configured,
+//! and what it keeps between calls.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::bindings::{Rule, RulePre, types as wit};
+use super::breaker::Breaker;
+use super::interface::Version;
+use super::sandbox::PluginState;
+use crate::config::PluginConfig;
+
+/// What a plugin says about itself (`describe`), in host form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginInfo {
+    /// The name the plugin gives itself.
+    pub name: String,
+    /// The plugin's version.
+    pub version: String,
+    /// One line on what the rule does.
+    pub description: String,
+}
+
+/// A plugin that passed every load step and can vote.
+pub struct LoadedPlugin {
+    /// The plugin's identity: its file name without `.wasm`.
+    pub name: Arc<str>,
+    /// The file it was loaded from.
+    pub file: PathBuf,
+    /// The sha256 of that file, hex.
+    pub sha256: String,
+    /// What the plugin says about itself.
+    pub info: PluginInfo,
+    /// The operator's configuration the plugin was loaded with.
+    pub config: PluginConfig,
+    /// The `escalator:rules` version it was built against.
+    pub interface: Option<Version>,
+    /// The settings the plugin declares.
+    pub specs: Vec<wit::SettingSpec>,
+    /// The resolved settings, handed to every call.
+    pub settings: Vec<wit::Setting>,
+    /// When it went live.
+    pub loaded_at: DateTime<Utc>,
+    /// Quarantines this version when it keeps failing.
+    pub breaker: Breaker,
+    pub(super) pre: RulePre<PluginState>,
+    /// Idle instances kept for reuse (`instances = "reuse"`).
+    pub(super) warm: Mutex<Vec<Warm>>,
+    /// Copies of `settings` that calls lend into the shared input and give
+    /// back, so a call does not clone every setting string.
+    pub(super) spare_settings: Mutex<Vec<Vec<wit::Setting>>>,
+}
+
+/// An instance kept for reuse, with the calls it has served.
+pub(super) struct Warm {
+    pub(super) store: wasmtime::Store<PluginState>,
+    pub(super) rule: Rule,
+    pub(super) calls: u32,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("name", &self.name)
+            .field("sha256", &self.sha256)
+            .field("version", &self.info.version)
+            .finish_non_exhaustive()
+    }
+}
