@@ -4,15 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use escalator_sdk::text::Words;
-
 use crate::config::Config;
 use crate::decision::context::handoff;
 use crate::decision::emotion::trajectory;
 use crate::decision::input::Conversation;
 use crate::decision::merge::{Action, merge};
+use crate::decision::reading::Reading;
 use crate::decision::reasons::{Code, Reason, Tag};
 use crate::decision::route::route;
+use crate::decision::settled::settled;
 use crate::decision::signals::Signals;
 use crate::decision::tier::{priority, tier};
 use crate::decision::triggers::{self, Context};
@@ -32,20 +32,28 @@ pub fn decide(
     let start = Instant::now();
     let deadline = start + Duration::from_millis(config.decision.deadline_ms);
     let signals = Signals::compute(&conversation);
-    let words: Vec<Words<'_>> = conversation
+    let readings: Vec<Reading> = conversation
         .customer_messages()
-        .map(|m| Words::new(&m.text))
+        .map(|m| Reading::new(&m.text, &config.triggers.scope))
         .collect();
-    let emotions = trajectory(&conversation, &signals, &words, &config.triggers.sentiment);
+    let emotions = trajectory(
+        &conversation,
+        &signals,
+        &readings,
+        &config.triggers.sentiment,
+    );
+    let progress = settled(&conversation, &readings, &emotions, config);
     let ctx = Context {
         conversation: &conversation,
         signals: &signals,
         emotions: &emotions,
-        words: &words,
+        readings: &readings,
+        solved: &progress.solved,
+        moved_on: &progress.moved_on,
         explain,
     };
     let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
-    drop(words);
+    drop(readings);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(&conversation, &signals);
         votes.extend(

@@ -56,8 +56,9 @@ pub use __bindings::escalator::rules::types::{
     SettingSpec, SettingType, SettingValue, Signals, Topic, Verdict, Vote,
 };
 
-/// The version of the `escalator:rules` interface this SDK builds against.
-pub const INTERFACE_VERSION: &str = "0.1.0";
+/// The version of the `escalator:rules` interface this SDK builds against,
+/// read from the WIT package at build time.
+pub const INTERFACE_VERSION: &str = env!("ESCALATOR_RULES_VERSION");
 
 /// One escalation rule.
 ///

@@ -29,15 +29,15 @@ pub async fn decide(
         .map_err(ApiError::internal)?;
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
+    let mut request = request;
     let decision = tokio::task::spawn_blocking(move || {
-        let (explain, config) = (request.explain, request.config.clone());
         let conversation = request.conversation()?;
         Ok::<_, ApiError>(run_decision(
             conversation,
-            &config,
+            &request.config,
             &plugins,
             &runtime,
-            explain,
+            request.explain,
         ))
     })
     .await
@@ -56,7 +56,7 @@ pub async fn decide(
 
 /// `GET /v1/plugins`: the set's status, with each active plugin's live
 /// health (breaker, failure counts), limits and failure policy.
-pub async fn plugins(State(state): State<AppState>) -> Json<Value> {
+pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let set = state.registry.current();
     let plugins = set
         .status
@@ -84,7 +84,9 @@ pub async fn plugins(State(state): State<AppState>) -> Json<Value> {
         plugins_dir: state.config.get().plugins_dir.clone(),
         plugins,
     };
-    Json(serde_json::to_value(view).unwrap_or_else(|e| json!({ "error": e.to_string() })))
+    Ok(Json(
+        serde_json::to_value(view).map_err(ApiError::internal)?,
+    ))
 }
 
 /// `GET /v1/config`: the configuration in force and the latest refused edit.

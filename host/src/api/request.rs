@@ -29,10 +29,12 @@ pub struct DecideRequest {
 
 impl DecideRequest {
     /// Parses the body (CPU work: call it off the async workers), within
-    /// the configured input limits.
-    pub fn conversation(self) -> Result<Conversation, ApiError> {
+    /// the configured input limits, and lets go of its bytes. The request
+    /// keeps its slot until it is dropped: hold it until the decision is made.
+    pub fn conversation(&mut self) -> Result<Conversation, ApiError> {
+        let body = std::mem::take(&mut self.body);
         Ok(Conversation::from_json_within(
-            &self.body,
+            &body,
             chrono::Utc::now(),
             &self.config.input,
         )?)

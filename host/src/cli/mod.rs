@@ -9,6 +9,7 @@ mod check;
 mod eval;
 mod load;
 mod new;
+mod quality;
 mod serve;
 mod test;
 
@@ -85,6 +86,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Runs a policy (configuration and plugins) over labelled conversations
+    /// (`*.jsonl`, see corpus/README.md) and reports must-escalate recall,
+    /// needless escalations and agreement, by language and category, with
+    /// every miss.
+    Quality {
+        /// Corpus files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The policy's config file (default: the built-in defaults).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The plugins directory (default: the config file's; none without one).
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+        /// Print one JSON report instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when must-escalate recall is below this share (0-1).
+        #[arg(long)]
+        min_recall: Option<f64>,
+        /// Exit 1 when the needless-escalation rate is above this share (0-1).
+        #[arg(long)]
+        max_needless: Option<f64>,
+    },
     /// Creates a plugin skeleton that builds and passes its sample test.
     New {
         /// The plugin's name (lowercase letters, digits and dashes).
@@ -122,6 +147,24 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
             plugins,
             json,
         } => test::run(&paths, plugins.as_deref(), json, out),
+        Command::Quality {
+            paths,
+            config,
+            plugins,
+            json,
+            min_recall,
+            max_needless,
+        } => quality::run(
+            &quality::Options {
+                paths: &paths,
+                config: config.as_deref(),
+                plugins: plugins.as_deref(),
+                json,
+                min_recall,
+                max_needless,
+            },
+            out,
+        ),
         Command::New {
             name,
             lang,

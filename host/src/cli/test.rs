@@ -197,16 +197,13 @@ pub fn run(
         } else {
             plugins.unwrap_or(base).join(&fixture.plugin)
         };
-        let plugin_file = PluginFile::read(&plugin_path, &config.load).map_err(|e| {
-            let why = match e {
-                Unreadable::Gone => "no such file".to_owned(),
-                Unreadable::Refused(f) => f.message,
-            };
-            anyhow::anyhow!(
-                "{}: cannot read plugin {}: {why}",
+        let plugin_file = PluginFile::read(&plugin_path, &config.load).map_err(|e| match e {
+            Unreadable::Gone => anyhow::anyhow!(
+                "{}: cannot read plugin {}: no such file",
                 file.display(),
                 plugin_path.display()
-            )
+            ),
+            Unreadable::Refused(f) => anyhow::anyhow!("{}: {}", file.display(), f.message),
         })?;
         let component = plugin_file
             .compile(&runtime, &config.load)

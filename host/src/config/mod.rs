@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub mod error;
 pub mod files;
 pub mod live;
+pub mod phrases;
 mod raw;
 pub mod tag;
 pub mod triggers;

@@ -2,25 +2,30 @@
 //! VADER's score and a support-frustration overlay.
 //!
 //! VADER is one signal, not the detector: it scores "still not working",
-//! "third time I'm asking!!!" or "I will file a chargeback" as neutral. The
-//! overlay adds cues VADER cannot see — configured frustration phrases and
-//! threats, shouting, runs of `!!!`/`???`, and the customer repeating
-//! themselves — and the label combines them:
+//! "third time I'm asking!!!" or "I will file a chargeback" as neutral, and
+//! it reads English only. The overlay adds cues VADER cannot see —
+//! configured frustration and anger phrases in English, Portuguese and
+//! Spanish (stated, not quoted, negated or hypothetical), sarcasm (praise
+//! with a failure in its sentence, or with 👏 🙃 🙄), shouting, runs of
+//! `!!!`/`???`, a word in capitals, doubt ("not sure that answers it"), and
+//! the customer repeating themselves — and the label combines them. The
+//! guide escalates frustration at once, so one clear cue is enough:
 //!
-//! - **angry**: score ≤ `angry_at`, or a threat phrase, or two or more cues
-//!   one of which is shouting or a punctuation run;
-//! - **frustrated**: score ≤ `frustrated_at`, or any cue;
+//! - **angry**: score ≤ `angry_at`, or a stated anger or frustration
+//!   phrase, sarcasm, shouting, or two or more cues;
+//! - **frustrated**: score ≤ `frustrated_at`, or one weak cue (a
+//!   punctuation run, a word in capitals, doubt, a repetition);
 //! - **neutral** otherwise.
 
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
-use escalator_sdk::text::Words;
 use serde::Serialize;
 
 use super::clock::clock;
 use crate::config::SentimentConfig;
 use crate::decision::input::{Conversation, Role};
+use crate::decision::reading::{Mood, Reading};
 use crate::decision::signals::Signals;
 
 /// How a customer message reads.
@@ -61,6 +66,18 @@ pub struct EmotionPoint {
     pub label: Emotion,
     /// The overlay cues found, e.g. `phrase:still not working`, `shouting`.
     pub cues: Vec<String>,
+}
+
+/// Emoji and laughter that turn praise into irony (👏 after a failure, 🙃).
+fn ironic(text: &str) -> bool {
+    text.contains(['👏', '🙃', '🙄', '🤡', '😒'])
+}
+
+/// A word of four or more letters in capitals in a message that is not all
+/// capitals ("no-showed AGAIN"); acronyms are mostly shorter.
+fn emphasis(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphabetic())
+        .any(|w| w.chars().count() >= 4 && w.chars().all(char::is_uppercase))
 }
 
 fn shouting(text: &str, min_letters: u32) -> bool {
@@ -108,8 +125,8 @@ impl<'t> Repetitions<'t> {
     }
 
     /// Whether `text` repeats an earlier message; remembers it either way.
-    fn seen(&mut self, text: &'t Words<'_>) -> bool {
-        let set: BTreeSet<&'t str> = text.iter().collect();
+    fn seen(&mut self, text: &'t Reading) -> bool {
+        let set: BTreeSet<&'t str> = text.text.tokens.iter().map(|t| t.word.as_str()).collect();
         let key: Vec<&'t str> = set.iter().copied().collect();
         let repeated = self.exact.contains(&key)
             || self
@@ -134,12 +151,12 @@ fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
     shared as f64 / (a.len() + b.len() - shared) as f64
 }
 
-/// Labels every customer message of `conversation`; `words` holds each
-/// customer message split into words, in order.
-pub fn trajectory<'t>(
+/// Labels every customer message of `conversation`; `readings` holds each
+/// customer message read for phrases, in order.
+pub fn trajectory(
     conversation: &Conversation,
     signals: &Signals,
-    words: &'t [Words<'t>],
+    readings: &[Reading],
     config: &SentimentConfig,
 ) -> Vec<EmotionPoint> {
     let first = conversation.customer_messages().next().map(|m| m.at);
@@ -150,42 +167,72 @@ pub fn trajectory<'t>(
         .iter()
         .enumerate()
         .filter(|(_, m)| m.role == Role::Customer);
-    for ((i, m), text) in customer.zip(words) {
-        let score = signals
-            .message_sentiment
-            .get(i)
-            .copied()
-            .flatten()
-            .unwrap_or(0.0);
+    let stated = |f: Option<crate::decision::reading::Found<'_>>| {
+        f.filter(|f| f.mood == Mood::Stated)
+            .map(|f| f.phrase.to_owned())
+    };
+    for ((i, m), text) in customer.zip(readings) {
+        // VADER's lexicon is English: on Portuguese or Spanish it scores
+        // noise ("no" and "nada" read as negative), so there the phrases
+        // alone decide.
+        let score = if text.looks_english() {
+            signals
+                .message_sentiment
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or(0.0)
+        } else {
+            0.0
+        };
         let mut cues = Vec::new();
-        let threat = text.first_of(&config.anger_phrases);
-        if let Some(p) = threat {
+        let mut strong = false;
+        // A threat counts under a condition too ("if this isn't fixed I'll
+        // post it everywhere").
+        if let Some(p) = text
+            .find(&config.anger_phrases)
+            .filter(|f| f.mood != Mood::Asked)
+            .map(|f| f.phrase)
+        {
             cues.push(format!("threat:{p}"));
+            strong = true;
         }
-        if let Some(p) = text.first_of(&config.frustration_phrases) {
+        if let Some(p) = stated(text.find(&config.frustration_phrases)) {
             cues.push(format!("phrase:{p}"));
+            strong = true;
         }
-        let loud = shouting(&m.text, config.shouting_min_letters);
-        if loud {
+        if let Some(praise) = text
+            .find(&config.sarcasm_praise)
+            .filter(|f| f.mood == Mood::Stated)
+            && (ironic(&m.text) || text.mentions(&config.sarcasm_failure))
+        {
+            cues.push(format!("sarcasm:{}", praise.phrase));
+            strong = true;
+        }
+        if shouting(&m.text, config.shouting_min_letters) {
             cues.push("shouting".into());
+            strong = true;
         }
-        let punct = punctuation_run(&m.text, config.punctuation_run);
-        if punct {
+        if punctuation_run(&m.text, config.punctuation_run) {
             cues.push("punctuation".into());
+        }
+        if let Some(p) = stated(text.find(&config.doubt_phrases)) {
+            cues.push(format!("doubt:{p}"));
+        }
+        if emphasis(&m.text) {
+            cues.push("emphasis".into());
         }
         if repeats.seen(text) {
             cues.push("repetition".into());
         }
 
-        let label =
-            if score <= config.angry_at || threat.is_some() || (cues.len() >= 2 && (loud || punct))
-            {
-                Emotion::Angry
-            } else if score <= config.frustrated_at || !cues.is_empty() {
-                Emotion::Frustrated
-            } else {
-                Emotion::Neutral
-            };
+        let label = if score <= config.angry_at || strong || cues.len() >= 2 {
+            Emotion::Angry
+        } else if score <= config.frustrated_at || !cues.is_empty() {
+            Emotion::Frustrated
+        } else {
+            Emotion::Neutral
+        };
         let offset_ms = first.map_or(0, |f| (m.at - f).num_milliseconds());
         points.push(EmotionPoint {
             message: i,
@@ -234,8 +281,12 @@ mod tests {
         );
         let c = Conversation::from_json(body.as_bytes(), Utc::now()).unwrap();
         let s = Signals::compute(&c);
-        let words: Vec<Words> = c.customer_messages().map(|m| Words::new(&m.text)).collect();
-        trajectory(&c, &s, &words, &SentimentConfig::default())
+        let scope = crate::config::triggers::ScopeConfig::default();
+        let readings: Vec<Reading> = c
+            .customer_messages()
+            .map(|m| Reading::new(&m.text, &scope))
+            .collect();
+        trajectory(&c, &s, &readings, &SentimentConfig::default())
             .iter()
             .map(|p| p.label)
             .collect()
@@ -244,17 +295,31 @@ mod tests {
     #[test]
     fn the_overlay_catches_what_vader_misses() {
         use Emotion::*;
-        assert_eq!(labels(&["It is still not working"]), [Frustrated]);
+        assert_eq!(labels(&["It is still not working"]), [Angry]);
         assert_eq!(labels(&["This is the third time I'm asking!!!"]), [Angry]);
         assert_eq!(labels(&["I will file a chargeback"]), [Angry]);
         assert_eq!(labels(&["I will sue"]), [Angry]);
         assert_eq!(labels(&["No problem, thanks!"]), [Neutral]);
-        assert_eq!(labels(&["WHY IS MY ORDER NOT HERE"]), [Frustrated]);
+        assert_eq!(labels(&["WHY IS MY ORDER NOT HERE"]), [Angry]);
         assert_eq!(
             labels(&["Where is my order?", "where is my order?"]),
             [Neutral, Frustrated]
         );
         assert_eq!(labels(&["I hate this, it is terrible"]), [Angry]);
+        assert_eq!(
+            labels(&["oh wonderful, another update that broke everything, thanks a lot"]),
+            [Angry]
+        );
+        assert_eq!(labels(&["Great, thanks again! Have a nice day"]), [Neutral]);
+        assert_eq!(labels(&["pela terceira vez: o app não abre"]), [Angry]);
+        assert_eq!(
+            labels(&["es una vergüenza, llevo una semana esperando"]),
+            [Angry]
+        );
+        assert_eq!(
+            labels(&["my friend said \"this is ridiculous\" but it works for me"]),
+            [Neutral]
+        );
     }
 
     #[test]

@@ -17,14 +17,14 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::MergeConfig;
 use crate::decision::source::Source;
 use crate::decision::vote::{Routing, Verdict, Vote};
 
 /// What the merged decision tells the caller to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Hand the conversation to a human now.

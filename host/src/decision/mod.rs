@@ -4,17 +4,20 @@
 //! votes, which `plugin` adds) → [`tier`], [`route`], [`reasons`] and
 //! [`context`] → the [`Decision`] returned to the caller.
 //!
-//! Nothing here knows about plugins or HTTP: `crate::decide` composes this
-//! pipeline with the plugin set.
+//! Nothing here runs plugins or speaks HTTP: a plugin is only a voter
+//! (its vote, source and failure class are defined here), and
+//! `crate::decide` composes this pipeline with the plugin set.
 
 pub mod clock;
 pub mod context;
 pub mod emotion;
 pub mod input;
 pub mod merge;
+pub mod reading;
 pub mod reasons;
 pub mod response;
 pub mod route;
+pub mod settled;
 pub mod signals;
 pub mod source;
 pub mod tier;

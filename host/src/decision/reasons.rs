@@ -4,9 +4,9 @@
 //! | Built-in code | Tag |
 //! | --- | --- |
 //! | `low_confidence`, `low_confidence_streak`, `ai_could_not_answer`, `turn_budget`, `time_budget` | `out_of_scope` |
-//! | `negative_sentiment`, `frustration_streak` | `ai_gave_wrong_answer` |
-//! | `customer_requested_human` | `customer_demanded_human` |
-//! | `always_escalate_topic`, `priority_account`, `plugin_failed` | `policy_required_human` |
+//! | `negative_sentiment`, `frustration_streak`, `frustrated`, `answer_disputed` | `ai_gave_wrong_answer` |
+//! | `customer_requested_human`, `human_maybe` | `customer_demanded_human` |
+//! | `always_escalate_topic`, `topic_question`, `priority_account`, `plugin_failed` | `policy_required_human` |
 //!
 //! Plugin codes are namespaced as `<plugin>/<code>`; operators tag them in
 //! the plugin's config section (`reason_tags = { vip_account = "policy_required_human" }`),
@@ -40,6 +40,8 @@ pub enum Code {
     LowConfidenceStreak,
     /// The AI's latest turn ended with an outcome that means it could not answer.
     AiCouldNotAnswer,
+    /// The customer says the AI's latest answer is wrong.
+    AnswerDisputed,
     /// The customer has written more messages than the budget allows.
     TurnBudget,
     /// The conversation has lasted longer than the budget allows.
@@ -56,6 +58,12 @@ pub enum Code {
     PriorityAccount,
     /// A plugin failed and its failure policy decided the vote.
     PluginFailed,
+    /// The latest customer message reads as frustrated, not angry: offer a human.
+    Frustrated,
+    /// A guarded topic only asked about hypothetically: offer a human.
+    TopicQuestion,
+    /// The customer may want a human later: offer one.
+    HumanMaybe,
 }
 
 impl Code {
@@ -65,6 +73,7 @@ impl Code {
             Code::LowConfidence => "low_confidence",
             Code::LowConfidenceStreak => "low_confidence_streak",
             Code::AiCouldNotAnswer => "ai_could_not_answer",
+            Code::AnswerDisputed => "answer_disputed",
             Code::TurnBudget => "turn_budget",
             Code::TimeBudget => "time_budget",
             Code::NegativeSentiment => "negative_sentiment",
@@ -73,6 +82,9 @@ impl Code {
             Code::AlwaysEscalateTopic => "always_escalate_topic",
             Code::PriorityAccount => "priority_account",
             Code::PluginFailed => "plugin_failed",
+            Code::Frustrated => "frustrated",
+            Code::TopicQuestion => "topic_question",
+            Code::HumanMaybe => "human_maybe",
         }
     }
 
@@ -84,11 +96,15 @@ impl Code {
             | Code::AiCouldNotAnswer
             | Code::TurnBudget
             | Code::TimeBudget => Tag::OutOfScope,
-            Code::NegativeSentiment | Code::FrustrationStreak => Tag::AiGaveWrongAnswer,
-            Code::CustomerRequestedHuman => Tag::CustomerDemandedHuman,
-            Code::AlwaysEscalateTopic | Code::PriorityAccount | Code::PluginFailed => {
-                Tag::PolicyRequiredHuman
-            }
+            Code::NegativeSentiment
+            | Code::FrustrationStreak
+            | Code::Frustrated
+            | Code::AnswerDisputed => Tag::AiGaveWrongAnswer,
+            Code::CustomerRequestedHuman | Code::HumanMaybe => Tag::CustomerDemandedHuman,
+            Code::AlwaysEscalateTopic
+            | Code::TopicQuestion
+            | Code::PriorityAccount
+            | Code::PluginFailed => Tag::PolicyRequiredHuman,
         }
     }
 }

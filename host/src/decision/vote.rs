@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::reasons::Code;
 use super::source::Source;
 
-/// The class of a failure: of a vote (the first seven), or of a plugin file
-/// at its load gate (the vote classes, and the last three).
+/// The class of a failure: of a vote, or of a plugin file at its load gate
+/// (which adds `too_large`, `function_too_large` and `duplicate_name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {

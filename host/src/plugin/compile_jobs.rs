@@ -94,6 +94,9 @@ impl CompileJobs {
                 since: Utc::now(),
             },
         );
+        // The spawned thread takes the lock when it is done; so does the
+        // failure path below.
+        drop(jobs);
         let runtime = runtime.clone();
         let jobs = self.jobs.clone();
         let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();

@@ -1,9 +1,10 @@
 //! A plugin file on its way to going live: read within the load bounds,
 //! fingerprinted, bounded in cost, compiled, and put through the gate.
 //!
-//! [`load_file`] takes every step at once, for the author commands; the
-//! registry takes the same steps one by one, with the compile step on a
-//! thread of its own and behind its caches.
+//! [`load_file`] takes every step at once (`escalator check` and `eval`);
+//! `escalator test` compiles once and loads once per settings; the registry
+//! takes the same steps one by one, with the compile step on a thread of
+//! its own and behind its caches.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

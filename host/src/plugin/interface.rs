@@ -13,12 +13,9 @@ use wasmtime::component::Component;
 /// The package every rule plugin is built against.
 pub const PACKAGE: &str = "escalator:rules";
 
-/// The interface version this host implements (the version in `wit/`).
-pub const HOST_VERSION: Version = Version {
-    major: 0,
-    minor: 1,
-    patch: 0,
-};
+/// The interface version this host implements: the version of the WIT
+/// package in `wit/`, which the SDK reads at build time.
+pub const HOST_VERSION: Version = Version::parse_const(escalator_sdk::INTERFACE_VERSION);
 
 /// A semver version (pre-release and build metadata are ignored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +35,30 @@ impl fmt::Display for Version {
 }
 
 impl Version {
+    /// Parses `X.Y.Z` at compile time; anything else fails the build.
+    const fn parse_const(s: &str) -> Version {
+        let bytes = s.as_bytes();
+        let mut parts = [0u64; 3];
+        let (mut part, mut i) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'.' {
+                part += 1;
+                assert!(part < 3, "the interface version has three parts");
+            } else {
+                assert!(b.is_ascii_digit(), "the interface version is X.Y.Z");
+                parts[part] = parts[part] * 10 + (b - b'0') as u64;
+            }
+            i += 1;
+        }
+        assert!(part == 2, "the interface version has three parts");
+        Version {
+            major: parts[0],
+            minor: parts[1],
+            patch: parts[2],
+        }
+    }
+
     /// Parses `1.2.3` (ignoring any `-pre` or `+build` suffix).
     pub fn parse(s: &str) -> Option<Version> {
         let core = s.split(['-', '+']).next()?;

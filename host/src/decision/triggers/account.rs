@@ -1,6 +1,9 @@
-//! Priority accounts never stay with the AI: configured tiers, or an account
-//! rank within the top N, are a hard escalation to a human-led conversation
-//! with high priority.
+//! Priority accounts never stay with the AI *for a sustained interaction*:
+//! configured tiers, or an account rank within the top N, are offered a
+//! human at once (the vote weighs `offer_weight`), and handed to one — hard,
+//! with high priority — once the customer has written `sustained_turns`
+//! messages. Anything going wrong escalates them sooner: any other
+//! trigger's vote adds to this one.
 
 use serde_json::json;
 
@@ -33,9 +36,26 @@ impl Trigger for Account<'_> {
             )),
             _ => None,
         };
+        let turns = ctx.signals.customer_turns;
+        let sustained = turns >= c.sustained_turns;
         let vote = detail.map(|d| {
-            let mut v = escalate(Code::PriorityAccount, d, c.priority);
-            v.hard = true;
+            let mut v = if sustained {
+                let mut v = escalate(
+                    Code::PriorityAccount,
+                    format!("{d}, and the interaction is sustained ({turns} customer messages)"),
+                    c.priority,
+                );
+                v.hard = true;
+                v
+            } else {
+                let mut v = escalate(
+                    Code::PriorityAccount,
+                    format!("{d}: offer a human"),
+                    c.priority,
+                );
+                v.weight = c.offer_weight;
+                v
+            };
             v.routing = Some(Routing {
                 queue: Some(c.queue.clone()),
                 skills: vec!["account-management".to_owned()],
@@ -46,8 +66,20 @@ impl Trigger for Account<'_> {
         Check::new(
             ctx,
             vote,
-            || json!({ "tier": customer.tier, "account_rank": customer.account_rank }),
-            || json!({ "tiers": c.tiers, "top_n": c.top_n }),
+            || {
+                json!({
+                    "tier": customer.tier,
+                    "account_rank": customer.account_rank,
+                    "customer_turns": turns,
+                })
+            },
+            || {
+                json!({
+                    "tiers": c.tiers,
+                    "top_n": c.top_n,
+                    "sustained_turns": c.sustained_turns,
+                })
+            },
         )
     }
 }

@@ -1,7 +1,11 @@
-//! Turn and time budgets: a conversation the AI has not resolved by the
-//! customer's Nth message, or N seconds after the customer's first message,
-//! goes to a human. Both budgets count from the customer's side, since that
-//! is the wait the customer feels.
+//! Turn and time budgets: a problem the AI has not resolved by the
+//! customer's Nth message about it, or N seconds after the customer first
+//! raised it, goes to a human. Both count from the customer's side, since
+//! that is the wait the customer feels, and both restart when the customer
+//! says a problem is solved ("thanks, that worked"): several questions each
+//! answered are not one problem left open. An AI outcome of `resolved`, or
+//! the customer's own word in the latest message, stops them. Each channel
+//! may have its own budgets: an e-mail thread is not a six-minute chat.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -33,15 +37,56 @@ fn resolved(conversation: &Conversation, config: &BudgetConfig) -> bool {
         })
 }
 
+/// The budgets for `conversation`'s channel.
+fn limits(conversation: &Conversation, config: &BudgetConfig) -> (u32, u64) {
+    conversation
+        .channel
+        .as_deref()
+        .and_then(|ch| {
+            config
+                .channels
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(ch))
+        })
+        .map_or((config.max_customer_turns, config.max_seconds), |(_, c)| {
+            (c.max_customer_turns, c.max_seconds)
+        })
+}
+
+/// The open problem: how many customer messages it has had, and when the
+/// first of them was sent. Counting restarts after each customer message
+/// that says a problem was solved.
+fn open_problem(ctx: &Context<'_>) -> (u32, Option<DateTime<Utc>>) {
+    let mut turns = 0;
+    let mut since = None;
+    let customer = ctx.conversation.customer_messages().zip(ctx.readings);
+    let closes = ctx.solved.iter().zip(ctx.moved_on).map(|(s, m)| *s || *m);
+    for ((m, reading), closes) in customer.zip(closes) {
+        if closes {
+            turns = 0;
+            since = None;
+            // "Thanks, that worked! And how do I…?" closes one problem and
+            // opens the next.
+            if !reading.ends_with_question() {
+                continue;
+            }
+        }
+        turns += 1;
+        since.get_or_insert(m.at);
+    }
+    (turns, since)
+}
+
 /// The instant the time budget runs out, while it has not yet: the caller
 /// should ask again then. `None` when the budget is off, spent, not started
 /// (no customer message) or the conversation is resolved.
 pub fn re_evaluate_at(conversation: &Conversation, config: &BudgetConfig) -> Option<DateTime<Utc>> {
-    if !config.enabled || config.max_seconds == 0 || resolved(conversation, config) {
+    let (_, max_seconds) = limits(conversation, config);
+    if !config.enabled || max_seconds == 0 || resolved(conversation, config) {
         return None;
     }
     let first = conversation.customer_messages().next()?.at;
-    let deadline = first + chrono::Duration::seconds(config.max_seconds as i64);
+    let deadline = first + chrono::Duration::seconds(max_seconds as i64);
     (conversation.now < deadline).then_some(deadline)
 }
 
@@ -52,27 +97,25 @@ impl Trigger for Budget<'_> {
 
     fn check(&self, ctx: &Context<'_>) -> Check {
         let c = self.0;
-        let turns = ctx.signals.customer_turns;
-        let elapsed_ms = ctx.signals.elapsed_ms;
-        let is_resolved = resolved(ctx.conversation, c);
+        let (max_turns, max_seconds) = limits(ctx.conversation, c);
+        let (turns, since) = open_problem(ctx);
+        let elapsed_ms = since.map_or(0, |s| (ctx.conversation.now - s).num_milliseconds());
+        let is_resolved = resolved(ctx.conversation, c) || turns == 0;
         let vote = if is_resolved {
             None
-        } else if c.max_customer_turns > 0 && turns >= c.max_customer_turns {
+        } else if max_turns > 0 && turns >= max_turns {
             Some(escalate(
                 Code::TurnBudget,
-                format!(
-                    "{turns} customer messages without resolution (budget {})",
-                    c.max_customer_turns
-                ),
+                format!("{turns} customer messages without resolution (budget {max_turns})"),
                 PRIORITY,
             ))
-        } else if c.max_seconds > 0 && turns > 0 && elapsed_ms >= (c.max_seconds as i64) * 1000 {
+        } else if max_seconds > 0 && elapsed_ms >= (max_seconds as i64) * 1000 {
             Some(escalate(
                 Code::TimeBudget,
                 format!(
-                    "unresolved {} after the customer's first message (budget {})",
+                    "unresolved {} after the customer raised it (budget {})",
                     clock(elapsed_ms),
-                    clock(c.max_seconds as i64 * 1000)
+                    clock(max_seconds as i64 * 1000)
                 ),
                 PRIORITY,
             ))
@@ -92,8 +135,8 @@ impl Trigger for Budget<'_> {
             },
             || {
                 json!({
-                    "max_customer_turns": c.max_customer_turns,
-                    "max_seconds": c.max_seconds,
+                    "max_customer_turns": max_turns,
+                    "max_seconds": max_seconds,
                 })
             },
         )

@@ -15,13 +15,13 @@ pub use confidence::turn_failed;
 
 use std::time::Instant;
 
-use escalator_sdk::text::Words;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::TriggersConfig;
 use crate::decision::emotion::EmotionPoint;
 use crate::decision::input::Conversation;
+use crate::decision::reading::Reading;
 use crate::decision::reasons::Code;
 use crate::decision::signals::Signals;
 use crate::decision::source::Source;
@@ -35,9 +35,15 @@ pub struct Context<'a> {
     pub signals: &'a Signals,
     /// The customer's emotional trajectory.
     pub emotions: &'a [EmotionPoint],
-    /// Each customer message split into words, in order: split once per
+    /// Each customer message read for phrases, in order: read once per
     /// decision, matched against every phrase list.
-    pub words: &'a [Words<'a>],
+    pub readings: &'a [Reading],
+    /// For each customer message, whether it says a problem is solved
+    /// ("thanks, that worked") with no sign of frustration.
+    pub solved: &'a [bool],
+    /// For each customer message, whether it acknowledges an answer and
+    /// asks something new.
+    pub moved_on: &'a [bool],
     /// Whether the caller asked for `?explain=true`.
     pub explain: bool,
 }

@@ -1,7 +1,9 @@
 //! An upset customer: the latest message is angry, or several messages in a
 //! row are frustrated or worse. Either asks for a senior de-escalation agent,
 //! because an upset customer handed to the next free agent tends to get more
-//! upset.
+//! upset. A latest message that is only frustrated offers a human (its vote
+//! weighs `offer_weight`). Only the latest messages count: a customer who
+//! was upset and has calmed down stays.
 
 use serde_json::json;
 
@@ -34,6 +36,9 @@ impl Trigger for Sentiment<'_> {
             .rev()
             .take_while(|p| p.label >= Emotion::Frustrated)
             .count();
+        // A customer who says it is solved (with no sign of being upset) is
+        // not upset now, whatever VADER reads into "I was about to panic".
+        let latest = latest.filter(|_| !ctx.solved.last().copied().unwrap_or(false));
         let vote = match latest {
             Some(p) if p.label == Emotion::Angry => Some(escalate(
                 Code::NegativeSentiment,
@@ -50,6 +55,21 @@ impl Trigger for Sentiment<'_> {
                 format!("the customer's last {streak} messages read as frustrated or angry"),
                 PRIORITY_STREAK,
             )),
+            // Unhappy but not angry: a human is offered, not imposed.
+            Some(p) if p.label == Emotion::Frustrated => {
+                let mut v = escalate(
+                    Code::Frustrated,
+                    format!(
+                        "the customer's latest message reads as frustrated (VADER {:.2}{}{})",
+                        p.score,
+                        if p.cues.is_empty() { "" } else { "; " },
+                        p.cues.join(", ")
+                    ),
+                    PRIORITY_STREAK / 2,
+                );
+                v.weight = c.offer_weight;
+                Some(v)
+            }
             _ => None,
         }
         .map(|mut v| {

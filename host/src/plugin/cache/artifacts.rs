@@ -3,9 +3,9 @@
 //! plugins) and deserialises the machine code instead (milliseconds).
 //!
 //! An entry is keyed by the plugin file's sha256 and a hash of everything
-//! that makes compiled code compatible — wasmtime's version and the engine's
-//! configuration — so a wasmtime upgrade or a config change never loads a
-//! stale entry. Each entry starts with the sha256 of the rest of the file,
+//! that makes compiled code compatible — wasmtime's compatibility hash (its
+//! own version and the engine's configuration) and Escalator's version — so
+//! an upgrade of either, or a config change, never loads a stale entry. Each entry starts with the sha256 of the rest of the file,
 //! checked before the bytes are handed to wasmtime: a truncated or corrupted
 //! entry is detected, logged, removed and recompiled, never trusted blindly.
 //!
@@ -64,8 +64,9 @@ impl ArtifactCache {
     pub fn new(dir: PathBuf, engine: &Engine) -> ArtifactCache {
         let mut h = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut h);
-        // The exact wasmtime release too: the compatibility hash covers the
-        // configuration, the version is belt and braces.
+        // wasmtime's hash covers its own version and the engine's settings;
+        // Escalator's version is added because a release may change the
+        // host interface the compiled code was linked against.
         env!("CARGO_PKG_VERSION").hash(&mut h);
         let engine_key = hex::encode(&h.0.finalize()[..8]);
         ArtifactCache {
