@@ -104,10 +104,11 @@ fn bench(c: &mut Criterion) {
     for n in [0usize, 1, 5, 10] {
         let dir = tempfile::tempdir().unwrap();
         common::install(&built, dir.path(), n);
-        let config = Config {
+        let mut config = Config {
             plugins_dir: dir.path().to_owned(),
             ..Config::default()
         };
+        common::as_instances(&mut config, n);
         let registry = Registry::new(Arc::clone(&runtime));
         registry.reload_until_settled(&config);
         let set = registry.current();

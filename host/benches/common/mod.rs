@@ -57,6 +57,19 @@ pub fn install(built: &Path, dir: &Path, n: usize) {
     }
 }
 
+/// Gives each of the `n` installed copies its own configuration section,
+/// so copies of one example load as deliberate second instances rather than
+/// being refused as duplicates of the first (the registry refuses a plugin
+/// that would vote twice under the same configuration).
+pub fn as_instances(config: &mut escalator::config::Config, n: usize) {
+    for i in 0..n {
+        let name = installed_name(i);
+        let mut plugin = config.plugin(&name);
+        plugin.reuse_calls = escalator::config::DEFAULT_REUSE_CALLS + i as u32;
+        config.plugins.insert(name, plugin);
+    }
+}
+
 /// A representative request: a customer, a topic, six messages, AI turns
 /// with confidence; nothing escalates, so every trigger and plugin does its
 /// full work.
@@ -97,10 +110,11 @@ pub fn ten_plugins() -> (tempfile::TempDir, escalator::config::Config) {
     let built = rust_plugins();
     let dir = tempfile::tempdir().unwrap();
     install(&built, dir.path(), 10);
-    let config = escalator::config::Config {
+    let mut config = escalator::config::Config {
         plugins_dir: dir.path().to_owned(),
         cache_dir: None,
         ..escalator::config::Config::default()
     };
+    as_instances(&mut config, 10);
     (dir, config)
 }
