@@ -450,6 +450,24 @@ mod tests {
     }
 
     #[test]
+    fn phrase_lists_are_patterns_compiled_with_the_file() {
+        let c = Config::parse(
+            "[triggers.human_request.phrases]\nen = [\"(fetch|get) me a (grown up|adult)\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.triggers.human_request.phrases["en"].sources(),
+            ["(fetch|get) me a (grown up|adult)"]
+        );
+        // A broken pattern refuses the whole file, naming the pattern.
+        let err = Config::parse("[triggers.sentiment]\nanger_phrases = [\"(scam|fraud\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("(scam|fraud"), "{err}");
+        assert!(err.contains("anger_phrases"), "{err}");
+    }
+
+    #[test]
     fn out_of_range_and_unknown_keys_are_rejected_with_the_key() {
         let cases = [
             (
