@@ -66,6 +66,11 @@ pub struct EmotionPoint {
     pub label: Emotion,
     /// The overlay cues found, e.g. `phrase:still not working`, `shouting`.
     pub cues: Vec<String>,
+    /// Whether one of them is strong (a threat, a frustration phrase,
+    /// sarcasm, shouting): a message with one solves nothing, whatever
+    /// thanks it also says.
+    #[serde(skip)]
+    pub strong: bool,
 }
 
 /// Emoji and laughter that turn praise into irony (👏 after a failure, 🙃).
@@ -241,6 +246,7 @@ pub fn trajectory(
             score,
             label,
             cues,
+            strong,
         });
     }
     points
@@ -331,6 +337,7 @@ mod tests {
             score: 0.0,
             label,
             cues: vec![],
+            strong: false,
         };
         let points = [
             p(Emotion::Neutral, "0:00"),

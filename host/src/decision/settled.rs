@@ -18,16 +18,6 @@ pub struct Settled {
     pub moved_on: Vec<bool>,
 }
 
-/// Strong cues of an upset customer; a message with one solves nothing
-/// ("thanks, but it still fails").
-fn upset(point: &EmotionPoint) -> bool {
-    point.cues.iter().any(|c| {
-        ["threat:", "phrase:", "sarcasm:", "shouting"]
-            .iter()
-            .any(|s| c.starts_with(s))
-    })
-}
-
 /// Reads every customer message of `conversation` for whether it closes a
 /// problem.
 pub fn settled(
@@ -62,7 +52,8 @@ pub fn settled(
                 let Some((reading, point)) = customer.next() else {
                     break;
                 };
-                let strong = reading.states(&budget.resolved_phrases) && !upset(point);
+                // "Thanks, but it still fails" solves nothing.
+                let strong = reading.states(&budget.resolved_phrases) && !point.strong;
                 let acknowledged = answered_well
                     && point.cues.is_empty()
                     && reading

@@ -113,6 +113,21 @@ pub struct Report {
     pub thresholds: Value,
 }
 
+impl Report {
+    /// The report of a trigger that did not run: switched off, or reached
+    /// after the decision's deadline.
+    fn not_run(trigger: &'static str, enabled: bool) -> Report {
+        Report {
+            trigger,
+            enabled,
+            fired: false,
+            reason: None,
+            observed: Value::Null,
+            thresholds: Value::Null,
+        }
+    }
+}
+
 /// Runs every enabled trigger. Each enabled trigger casts exactly one vote
 /// (abstain when it has nothing to say), so the decision shows what was
 /// checked; every trigger, enabled or not, gets a report. A trigger reached
@@ -158,14 +173,7 @@ pub fn evaluate(
     let mut reports = Vec::with_capacity(all.len());
     for (t, enabled, weight) in all {
         if !enabled {
-            reports.push(Report {
-                trigger: t.name(),
-                enabled: false,
-                fired: false,
-                reason: None,
-                observed: Value::Null,
-                thresholds: Value::Null,
-            });
+            reports.push(Report::not_run(t.name(), false));
             continue;
         }
         let start = Instant::now();
@@ -175,14 +183,7 @@ pub fn evaluate(
                 FailureKind::Deadline,
                 "not run: the decision's deadline (decision.deadline_ms) had passed".into(),
             ));
-            reports.push(Report {
-                trigger: t.name(),
-                enabled: true,
-                fired: false,
-                reason: None,
-                observed: Value::Null,
-                thresholds: Value::Null,
-            });
+            reports.push(Report::not_run(t.name(), true));
             continue;
         }
         let check = t.check(ctx);
