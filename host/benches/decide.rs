@@ -120,7 +120,7 @@ fn bench(c: &mut Criterion) {
             format!("builtins + {n} wasm plugins")
         };
         group.bench_function(label, |b| {
-            b.iter(|| decide(conv.clone(), &config, &set, &runtime, false))
+            b.iter(|| decide(&conv, &config, &set, &runtime, false))
         });
         if n == 10 {
             // The same decision at a moderate rate, one every 5 ms, timed
@@ -132,7 +132,7 @@ fn bench(c: &mut Criterion) {
                     for _ in 0..iters {
                         std::thread::sleep(std::time::Duration::from_millis(5));
                         let start = Instant::now();
-                        std::hint::black_box(decide(conv.clone(), &config, &set, &runtime, false));
+                        std::hint::black_box(decide(&conv, &config, &set, &runtime, false));
                         total += start.elapsed();
                     }
                     total

@@ -39,6 +39,7 @@ fn main() {
         let config = Config {
             plugins_dir: plugins.path().to_owned(),
             cache_dir: Some(cache.path().to_owned()),
+            store: common::no_store(),
             ..Config::default()
         };
         let start = Instant::now();
@@ -66,6 +67,7 @@ fn main() {
         let mut config = Config::parse(section).unwrap();
         config.plugins_dir = plugins.path().to_owned();
         config.cache_dir = Some(cache.path().to_owned());
+        config.store = common::no_store();
         let service = Service::start(LiveConfig::fixed(config)).unwrap();
         service.state.registry.wait_ready();
         let set = service.state.registry.current();

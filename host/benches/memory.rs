@@ -36,7 +36,7 @@ fn main() {
     let conv =
         Conversation::from_json(common::CONVERSATION.as_bytes(), chrono::Utc::now()).unwrap();
     // One decision, so lazily built tables exist before the first reading.
-    decide(conv.clone(), &config, &set, &runtime, false);
+    decide(&conv, &config, &set, &runtime, false);
     let loaded = rss_mib();
     println!("resident: {before:.1} MiB before start-up, {loaded:.1} MiB with 10 plugins loaded");
 
@@ -50,7 +50,7 @@ fn main() {
                 (done.clone(), conv.clone(), &config, &set, &runtime);
             s.spawn(move || {
                 while done.fetch_add(1, Ordering::Relaxed) < total {
-                    decide(conv.clone(), config, set, runtime, false);
+                    decide(&conv, config, set, runtime, false);
                 }
             });
         }

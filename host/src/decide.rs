@@ -23,7 +23,7 @@ use crate::plugin::{PluginSet, Runtime, to_wit_input};
 /// Decides on `conversation` with `config` and the plugins of `plugins`;
 /// `explain` adds every built-in trigger's observations.
 pub fn decide(
-    conversation: Conversation,
+    conversation: &Conversation,
     config: &Config,
     plugins: &PluginSet,
     runtime: &Runtime,
@@ -31,20 +31,20 @@ pub fn decide(
 ) -> Decision {
     let start = Instant::now();
     let deadline = start + Duration::from_millis(config.decision.deadline_ms);
-    let signals = Signals::compute(&conversation);
+    let signals = Signals::compute(conversation);
     let readings: Vec<Reading> = conversation
         .customer_messages()
         .map(|m| Reading::new(&m.text, &config.triggers.scope))
         .collect();
     let emotions = trajectory(
-        &conversation,
+        conversation,
         &signals,
         &readings,
         &config.triggers.sentiment,
     );
-    let progress = settled(&conversation, &readings, &emotions, config);
+    let progress = settled(conversation, &readings, &emotions, config);
     let ctx = Context {
-        conversation: &conversation,
+        conversation,
         signals: &signals,
         emotions: &emotions,
         readings: &readings,
@@ -55,7 +55,7 @@ pub fn decide(
     let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
     drop(readings);
     if !plugins.active.is_empty() {
-        let mut input = to_wit_input(&conversation, &signals);
+        let mut input = to_wit_input(conversation, &signals);
         votes.extend(
             plugins
                 .active
@@ -70,7 +70,7 @@ pub fn decide(
         .map(|&i| reason(&votes[i], config))
         .collect();
     let context = handoff(
-        &conversation,
+        conversation,
         &signals,
         emotions,
         &reports,
@@ -80,12 +80,12 @@ pub fn decide(
     );
     let tier = tier(&outcome, &config.tiers);
     let priority = priority(&outcome);
-    let route = route(outcome.routing, &conversation, &config.routing);
-    let re_evaluate_at = triggers::re_evaluate_at(&conversation, &config.triggers.budget);
+    let route = route(outcome.routing, conversation, &config.routing);
+    let re_evaluate_at = triggers::re_evaluate_at(conversation, &config.triggers.budget);
 
     Decision {
         decision_id: uuid::Uuid::now_v7().to_string(),
-        conversation_id: conversation.id,
+        conversation_id: conversation.id.clone(),
         action: outcome.action,
         escalate: outcome.action == Action::Escalate,
         tier,

@@ -10,21 +10,23 @@
 //! - [`plugin`]: Wasm rule plugins — the load gate, the sandbox, calling a
 //!   plugin, the plugin set and its reloads, the compiled caches.
 //! - [`decide`]: one decision end to end, composing `decision` and `plugin`.
+//! - [`outcome`]: what happened after a decision (pick-up, transfer,
+//!   hand-back, resolution, rating, review), validated.
+//! - [`store`]: the decision log — every decision recorded off the request
+//!   path, outcome events beside it, SQLite or PostgreSQL, with a spool for
+//!   outages, masking and retention.
 //! - [`api`]: the HTTP API over it: routes, request extraction, errors.
 //! - [`server`]: wiring — start-up, connections, the file watcher, shutdown.
 //! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
 //!   commands `check`, `eval`, `test`, `new`).
 //!
-//! Homes for what comes next: the decision log and its store go in a
-//! `store/` folder beside `decision/` (written by `decide`'s caller in
-//! `api`, read by everything below); outcome events (pick-up, bounce,
-//! resolution, rating) and ownership in `outcome/`; the handoff KPIs in
-//! `kpi/`, computed from the store; replay and shadow evaluation in
-//! `replay/`, which runs `decide` over stored conversations; and the browser
-//! console's assets and routes in `api/console/`.
+//! Homes for what comes next: ownership beside the events in `outcome/`;
+//! the handoff KPIs in `kpi/`, computed from the store; replay and shadow
+//! evaluation in `replay/`, which runs `decide` over stored requests; and
+//! the browser console's assets and routes in `api/console/`.
 //!
 //! Dependencies point one way: `config` ← `decision` ← `plugin` ← `decide`
-//! ← `api` ← `server` ← `cli`.
+//! ← `outcome` ← `store` ← `api` ← `server` ← `cli`.
 
 // Two functions need `unsafe`: deserialising the compiled-plugin cache, and
 // asking the allocator to give memory back (`api::memory`).
@@ -35,5 +37,7 @@ pub mod cli;
 pub mod config;
 pub mod decide;
 pub mod decision;
+pub mod outcome;
 pub mod plugin;
 pub mod server;
+pub mod store;

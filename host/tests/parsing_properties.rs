@@ -200,7 +200,7 @@ fn extreme_config() -> impl Strategy<Value = String> {
 
 fn decides_without_panicking(conversation: Conversation, config: &Config) {
     let plugins = PluginSet::default();
-    let decision = decide(conversation, config, &plugins, runtime(), true);
+    let decision = decide(&conversation, config, &plugins, runtime(), true);
     // The decision serialises (every number finite, every field in range).
     serde_json::to_string(&decision).expect("the decision serialises");
     assert!(decision.priority <= 100);

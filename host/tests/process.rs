@@ -288,3 +288,130 @@ async fn memory_returns_near_its_baseline_after_a_burst_of_large_requests() {
         "RSS stayed at {after} KiB after the bursts (baseline {baseline} KiB, peak {peak} KiB)"
     );
 }
+
+/// Posts decisions from `parallel` clients until one is refused (the server
+/// stopped); returns each answered decision's id and when its answer came.
+async fn decide_until_stopped(base: &str, parallel: usize) -> Vec<(String, Instant)> {
+    let mut tasks = Vec::new();
+    for worker in 0..parallel {
+        let url = format!("{base}/v1/decide");
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut answered = Vec::new();
+            for n in 0.. {
+                let mut body = small_conversation();
+                body["conversation_id"] = serde_json::json!(format!("c-{worker}-{n}"));
+                let Ok(r) = client.post(&url).json(&body).send().await else {
+                    break;
+                };
+                if r.status() != 200 {
+                    break;
+                }
+                let Ok(v) = r.json::<serde_json::Value>().await else {
+                    break;
+                };
+                answered.push((
+                    v["decision_id"].as_str().unwrap().to_owned(),
+                    Instant::now(),
+                ));
+            }
+            answered
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+async fn stored_ids(db_file: &Path) -> std::collections::BTreeSet<String> {
+    let db = escalator::store::Db::open(&format!("sqlite://{}", db_file.display()))
+        .await
+        .unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut after = None;
+    loop {
+        let page = db.decisions_between(None, None, after, 1000).await.unwrap();
+        let done = page.len() < 1000;
+        for (_, id, _) in &page {
+            ids.insert(id.clone());
+        }
+        after = page.last().map(|(at, id, _)| (*at, id.clone()));
+        if done {
+            break;
+        }
+    }
+    db.close().await;
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_under_load_keeps_every_answered_decision_and_kill_9_at_most_the_last_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plugins")).unwrap();
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(
+        &config,
+        "plugins_dir = \"plugins\"\ncache_dir = \"\"\n[store]\nflush_interval_ms = 100\n",
+    )
+    .unwrap();
+    let db_file = dir.path().join("data").join("escalator.db");
+
+    // SIGTERM in the middle of a load: every answer given is kept.
+    let mut served = Served::start(&config);
+    let client = reqwest::Client::new();
+    wait_ready(&client, &served.base).await;
+    let load = tokio::spawn(decide_until_stopped(&served.base.clone(), 4));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = served.terminate();
+    assert!(status.success(), "SIGTERM exit: {status:?}");
+    let answered = load.await.unwrap();
+    assert!(
+        answered.len() > 20,
+        "the load hardly ran: {}",
+        answered.len()
+    );
+    let stored = stored_ids(&db_file).await;
+    let missing: Vec<_> = answered
+        .iter()
+        .filter(|(id, _)| !stored.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} answered decisions are not in the log after SIGTERM",
+        missing.len(),
+        answered.len()
+    );
+    drop(served);
+
+    // kill -9: only what the last flush interval held may be lost.
+    let served = Served::start(&config);
+    wait_ready(&client, &served.base).await;
+    let load = tokio::spawn(decide_until_stopped(&served.base.clone(), 4));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let killed_at = Instant::now();
+    let pid = rustix::process::Pid::from_raw(served.child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
+    let answered = load.await.unwrap();
+    drop(served);
+    let stored = stored_ids(&db_file).await;
+    let lost: Vec<Duration> = answered
+        .iter()
+        .filter(|(id, _)| !stored.contains(id))
+        .map(|(_, at)| killed_at.saturating_duration_since(*at))
+        .collect();
+    let oldest_lost = lost.iter().max().copied().unwrap_or_default();
+    println!(
+        "kill -9: {} of {} answered decisions lost, the oldest answered {:?} before the kill",
+        lost.len(),
+        answered.len(),
+        oldest_lost
+    );
+    // Ten flush intervals of slack for a loaded machine; a writer that
+    // lost more than its queue would fail this.
+    assert!(
+        oldest_lost < Duration::from_secs(1),
+        "a decision answered {oldest_lost:?} before kill -9 was lost"
+    );
+}

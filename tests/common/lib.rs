@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: build the example plugins from
 //! source, start the real server on an ephemeral loopback port, talk HTTP.
 
+pub mod postgres;
 pub mod save;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +118,8 @@ pub struct TestServer {
     pub config_dir: Option<tempfile::TempDir>,
     /// The HTTP client.
     pub client: reqwest::Client,
+    /// The decision log's data directory, when the config does not name one.
+    pub data: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -184,6 +187,16 @@ impl TestServer {
         dir: tempfile::TempDir,
         config_dir: Option<tempfile::TempDir>,
     ) -> TestServer {
+        // The log goes to a directory of its own unless the file says
+        // where (a path given in the file is relative to the file).
+        let data = tempfile::tempdir().unwrap();
+        let live = if config_dir.is_none() && live.get().store.data_dir == Path::new("data") {
+            let mut config = (*live.get()).clone();
+            config.store.data_dir = data.path().to_owned();
+            LiveConfig::fixed(config)
+        } else {
+            live
+        };
         // Started the way `escalator serve` starts it: on the runtime.
         let service = Service::start(live).unwrap();
         let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
@@ -196,6 +209,7 @@ impl TestServer {
             plugins: dir,
             config_dir,
             client: reqwest::Client::new(),
+            data,
             shutdown: Some(tx),
             task: Some(task),
         }

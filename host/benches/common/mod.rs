@@ -105,7 +105,8 @@ pub fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// A plugins directory with 10 Rust plugins, and a config using it (no
-/// compiled cache, so every run measures the same work).
+/// compiled cache, so every run measures the same work; no decision log,
+/// which the `store` bench measures on its own).
 pub fn ten_plugins() -> (tempfile::TempDir, escalator::config::Config) {
     let built = rust_plugins();
     let dir = tempfile::tempdir().unwrap();
@@ -113,8 +114,17 @@ pub fn ten_plugins() -> (tempfile::TempDir, escalator::config::Config) {
     let mut config = escalator::config::Config {
         plugins_dir: dir.path().to_owned(),
         cache_dir: None,
+        store: no_store(),
         ..escalator::config::Config::default()
     };
     as_instances(&mut config, 10);
     (dir, config)
+}
+
+/// A `[store]` section that turns the decision log off.
+pub fn no_store() -> escalator::config::StoreConfig {
+    escalator::config::StoreConfig {
+        enabled: false,
+        ..Default::default()
+    }
 }

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::ApiError;
@@ -10,14 +11,14 @@ use super::request::DecideRequest;
 use super::state::AppState;
 use super::views::{Compiling, PluginView, PluginsView};
 use crate::decide::decide as run_decision;
-use crate::decision::Decision;
 use crate::plugin::status::LoadState;
+use crate::store::Entry;
 
 /// `POST /v1/decide`.
 pub async fn decide(
     State(state): State<AppState>,
     request: DecideRequest,
-) -> Result<Json<Decision>, ApiError> {
+) -> Result<Response, ApiError> {
     // Parsing and deciding are CPU-bound: both run off the async workers,
     // at most `permits` at a time, so a burst queues (as compact bytes)
     // instead of oversubscribing cores and holding many parsed requests.
@@ -30,15 +31,17 @@ pub async fn decide(
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
     let mut request = request;
-    let decision = tokio::task::spawn_blocking(move || {
+    let config = state.store.is_some().then(|| state.config.status());
+    let (decision, conversation) = tokio::task::spawn_blocking(move || {
         let conversation = request.conversation()?;
-        Ok::<_, ApiError>(run_decision(
-            conversation,
+        let decision = run_decision(
+            &conversation,
             &request.config,
             &plugins,
             &runtime,
             request.explain,
-        ))
+        );
+        Ok::<_, ApiError>((decision, conversation))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -51,7 +54,19 @@ pub async fn decide(
         elapsed_us = decision.elapsed_us,
         "decided"
     );
-    Ok(Json(decision))
+    let body = serde_json::to_vec(&decision).map_err(ApiError::internal)?;
+    // Recorded after the answer is ready, and only queued: the log never
+    // fails or holds up a decision.
+    if let (Some(store), Some(config)) = (&state.store, config) {
+        store.record(Entry {
+            decision,
+            request: conversation,
+            config_version: config.version,
+            config_sha256: config.sha256,
+            recorded_at: chrono::Utc::now(),
+        });
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /v1/plugins`: the set's status, with each active plugin's live

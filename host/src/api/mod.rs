@@ -8,10 +8,14 @@
 //! - `GET /healthz`: liveness (`starting` until the first plugin set is
 //!   live, then `ok`), with the serving generation.
 //! - `GET /readyz`: 200 once the first plugin set is live, 503 before.
+//! - The decision log ([`log`]): `POST /v1/outcomes`, `GET /v1/decisions`,
+//!   `GET /v1/decisions/{id}`, `GET /v1/conversations/{id}`,
+//!   `GET /v1/store`.
 
 mod error;
 mod handlers;
 mod head;
+pub mod log;
 pub mod memory;
 pub mod request;
 pub mod state;
@@ -49,6 +53,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/decide", post(handlers::decide))
         .route("/v1/plugins", get(handlers::plugins))
         .route("/v1/config", get(handlers::config))
+        .route("/v1/outcomes", post(log::outcomes))
+        .route("/v1/decisions", get(log::decisions))
+        .route("/v1/decisions/{id}", get(log::decision))
+        .route("/v1/conversations/{id}", get(log::conversation))
+        .route("/v1/store", get(log::status))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .fallback(handlers::not_found)

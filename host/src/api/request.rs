@@ -102,7 +102,7 @@ impl FromRequest<AppState> for DecideRequest {
     }
 }
 
-fn too_large() -> ApiError {
+pub(super) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
@@ -143,7 +143,7 @@ fn explain_flag(query: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// Bodies arrive as sent: a compressed one would be read as garbage JSON.
-fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
+pub(super) fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
     let encoding = headers.get(header::CONTENT_ENCODING)?;
     let identity = encoding
         .to_str()
@@ -158,7 +158,7 @@ fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
     })
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -175,11 +175,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// 413. Closing the connection on a client still sending makes it see a
 /// broken pipe instead of the answer (the lingering close of nginx and
 /// others); beyond this, the connection is closed at once.
-const DRAIN_CAP: usize = 8 * MAX_BODY_BYTES;
+pub(super) const DRAIN_CAP: usize = 8 * MAX_BODY_BYTES;
 
 /// Reads a body of at most `MAX_BODY_BYTES`. A larger one is drained (up to
 /// `DRAIN_CAP`) and refused with `None`.
-async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+pub(super) async fn read_body(mut body: Body) -> Option<Vec<u8>> {
     use http_body_util::BodyExt;
     let mut bytes = Vec::new();
     let mut seen = 0usize;

@@ -6,6 +6,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::live::LiveConfig;
 use crate::plugin::Registry;
+use crate::store::Store;
 
 /// State shared by every request.
 #[derive(Clone)]
@@ -20,4 +21,6 @@ pub struct AppState {
     /// (`server.max_concurrent_requests`), and so the memory their bodies
     /// hold.
     pub requests: Arc<Semaphore>,
+    /// The decision log; `None` with `[store] enabled = false`.
+    pub store: Option<Arc<Store>>,
 }

@@ -8,6 +8,7 @@
 mod check;
 mod eval;
 mod load;
+mod log;
 mod new;
 mod quality;
 mod serve;
@@ -110,6 +111,12 @@ pub enum Command {
         #[arg(long)]
         max_needless: Option<f64>,
     },
+    /// Reads the decision log.
+    Log {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// Creates a plugin skeleton that builds and passes its sample test.
     New {
         /// The plugin's name (lowercase letters, digits and dashes).
@@ -124,6 +131,38 @@ pub enum Command {
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
+}
+
+/// The `log` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Writes decision records (or, with `--events`, outcome events) as JSON
+    /// lines, oldest first, for offline analysis.
+    Export {
+        /// The config file whose `[store]` to read (`ESCALATOR_STORE_URL`
+        /// wins over it).
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// Decisions made (events received) at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Decisions made (events received) before this RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Outcome events instead of decisions.
+        #[arg(long)]
+        events: bool,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+    },
+}
+
+/// How `log export` writes records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
 }
 
 /// Runs an author command, writing its report to `out`; returns the exit
@@ -163,6 +202,22 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
                 min_recall,
                 max_needless,
             },
+            out,
+        ),
+        Command::Log {
+            command:
+                LogCommand::Export {
+                    config,
+                    since,
+                    until,
+                    events,
+                    format: ExportFormat::Jsonl,
+                },
+        } => log::export(
+            config.as_deref(),
+            since.as_deref(),
+            until.as_deref(),
+            events,
             out,
         ),
         Command::New {

@@ -195,6 +195,7 @@ impl LiveConfig {
         for (key, changed) in [
             ("listen", config.listen != running.listen),
             ("plugins_dir", config.plugins_dir != running.plugins_dir),
+            ("store", config.store != running.store),
         ] {
             if changed {
                 tracing::warn!(
@@ -205,6 +206,7 @@ impl LiveConfig {
         }
         config.listen = running.listen;
         config.plugins_dir = running.plugins_dir.clone();
+        config.store = running.store.clone();
         self.current.store(Arc::new(config));
         status.sha256 = Some(sha);
         status.loaded_at = Utc::now();

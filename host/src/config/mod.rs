@@ -15,11 +15,13 @@ pub mod files;
 pub mod live;
 pub mod phrases;
 mod raw;
+pub mod store;
 pub mod tag;
 pub mod triggers;
 
 pub use error::ConfigError;
 use error::in_range;
+pub use store::StoreConfig;
 pub use tag::Tag;
 pub use triggers::{
     AccountConfig, BudgetConfig, ConfidenceConfig, GuardedTopic, HumanRequestConfig, RoutingConfig,
@@ -75,6 +77,8 @@ pub struct Config {
     pub decision: DecisionConfig,
     /// What a plugin file may cost to load.
     pub load: LoadLimits,
+    /// The decision log and outcome events; read at start only.
+    pub store: StoreConfig,
 }
 
 /// Connection handling of the HTTP server. These take effect at start only.
@@ -388,6 +392,7 @@ impl Default for Config {
             input: InputLimits::default(),
             decision: DecisionConfig::default(),
             load: LoadLimits::default(),
+            store: StoreConfig::default(),
         }
     }
 }

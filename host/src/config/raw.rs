@@ -39,6 +39,8 @@ struct RawConfig {
     decision: DecisionConfig,
     #[serde(default)]
     load: LoadLimits,
+    #[serde(default)]
+    store: StoreConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +113,7 @@ impl Config {
         if let Some(cache) = config.cache_dir.as_mut().filter(|c| c.is_relative()) {
             *cache = base.join(&*cache);
         }
+        config.store.resolve(base);
         Ok(config)
     }
 
@@ -160,6 +163,7 @@ impl Config {
         raw.server.check()?;
         raw.input.check()?;
         raw.load.check()?;
+        raw.store.check()?;
         in_range("decision.deadline_ms", raw.decision.deadline_ms, 1, 600_000)?;
 
         let breaker = BreakerConfig {
@@ -233,6 +237,7 @@ impl Config {
             input: raw.input,
             decision: raw.decision,
             load: raw.load,
+            store: raw.store,
         })
     }
 }

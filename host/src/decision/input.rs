@@ -191,8 +191,8 @@ pub struct AiTurn {
     pub outcome: Option<String>,
 }
 
-/// One validated message.
-#[derive(Debug, Clone, PartialEq)]
+/// One validated message; serialised in the request's own shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
@@ -201,15 +201,19 @@ pub struct Message {
     /// When it was sent.
     pub at: DateTime<Utc>,
     /// The AI's report, on AI turns only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ai: Option<AiTurn>,
 }
 
-/// A validated decision request.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated decision request. Serialised in the request's own shape, so
+/// that a recorded request can be decided again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conversation {
     /// The caller's conversation identifier.
+    #[serde(rename = "conversation_id")]
     pub id: String,
     /// Channel, for example `chat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The instant the decision is made for.
     pub now: DateTime<Utc>,

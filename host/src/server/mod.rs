@@ -20,6 +20,7 @@ use crate::api::state::AppState;
 use crate::config::ServerConfig;
 use crate::config::live::LiveConfig;
 use crate::plugin::{Registry, Runtime};
+use crate::store::Store;
 use connection::{Busy, Tracked};
 use watch::Watch;
 
@@ -37,7 +38,8 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts the service without waiting for its plugins: the reload thread
+    /// Starts the service without waiting for its plugins (nor for the
+    /// decision log's database, which opens in the background): the reload thread
     /// loads them (each file compiled on its own thread), `/healthz` says
     /// `starting` and `/readyz` answers 503 until the first plugin set is
     /// live. Loading never runs on the async runtime, where a plugin that
@@ -58,6 +60,13 @@ impl Service {
         let watch = watch::start(config.clone(), registry.clone())
             .with_context(|| format!("cannot watch {}", dir.display()))?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let store = if current.store.enabled {
+            Some(Arc::new(
+                Store::start(&current.store).context("cannot start the decision log")?,
+            ))
+        } else {
+            None
+        };
         Ok(Service {
             state: AppState {
                 permits: Arc::new(Semaphore::new(cores * 2)),
@@ -66,6 +75,7 @@ impl Service {
                 )),
                 config,
                 registry,
+                store,
             },
             _watch: watch,
         })
@@ -161,6 +171,10 @@ impl Service {
             );
         }
         tasks.shutdown().await;
+        // Every answered decision is queued by now: flush it.
+        if let Some(store) = &self.state.store {
+            store.close().await;
+        }
         Ok(())
     }
 }

@@ -68,7 +68,7 @@ pub fn run(options: &Options<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
     for item in corpus {
         messages += item.conversation.customer_messages().count();
         let started = Instant::now();
-        let decision = decide(item.conversation, &config, &set, &runtime, false);
+        let decision = decide(&item.conversation, &config, &set, &runtime, false);
         spent_us += started.elapsed().as_micros();
         let got = decision.action;
         let agreed = item.acceptable.contains(&got);

@@ -1,0 +1,180 @@
+//! Masking a record before it is kept: listed fields erased, or replaced by
+//! a keyed hash (HMAC-SHA256) so that records of one customer still group
+//! together without the value itself being stored.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::config::store::MaskConfig;
+
+/// The masking rules in force, with the hash key read from the environment.
+#[derive(Clone, Default)]
+pub struct Mask {
+    erase: Vec<Path>,
+    hash: Vec<Path>,
+    key: Vec<u8>,
+}
+
+/// What masking did to one record; kept in the record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Masked {
+    /// Paths that held a value and were erased.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased: Vec<String>,
+    /// Paths whose values were replaced by `hmac-sha256:…`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hashed: Vec<String>,
+}
+
+impl Masked {
+    /// True when nothing was masked.
+    pub fn is_empty(&self) -> bool {
+        self.erased.is_empty() && self.hashed.is_empty()
+    }
+}
+
+#[derive(Clone)]
+struct Path {
+    text: String,
+    segments: Vec<String>,
+}
+
+impl Path {
+    fn new(text: &str) -> Path {
+        Path {
+            text: text.to_owned(),
+            segments: text.split('.').map(str::to_owned).collect(),
+        }
+    }
+}
+
+impl Mask {
+    /// The rules of `config`. Fails when hashing is asked for and the key's
+    /// environment variable is unset or empty.
+    pub fn new(config: &MaskConfig) -> anyhow::Result<Mask> {
+        let key = match (&config.hash_key_env, config.hash.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(var), false) => match std::env::var(var) {
+                Ok(k) if !k.is_empty() => k.into_bytes(),
+                _ => anyhow::bail!(
+                    "store.mask.hash lists fields but the key variable {var} is unset or empty"
+                ),
+            },
+            (None, false) => anyhow::bail!("store.mask.hash needs store.mask.hash_key_env"),
+        };
+        Ok(Mask {
+            erase: config.erase.iter().map(|p| Path::new(p)).collect(),
+            hash: config.hash.iter().map(|p| Path::new(p)).collect(),
+            key,
+        })
+    }
+
+    /// True when nothing is to be masked.
+    pub fn is_empty(&self) -> bool {
+        self.erase.is_empty() && self.hash.is_empty()
+    }
+
+    /// Masks `record` in place and says what was masked.
+    pub fn apply(&self, record: &mut Value) -> Masked {
+        let mut masked = Masked::default();
+        for path in &self.erase {
+            if walk(record, &path.segments, &mut |obj, last| {
+                obj.remove(last).is_some()
+            }) {
+                masked.erased.push(path.text.clone());
+            }
+        }
+        for path in &self.hash {
+            let hashed = walk(
+                record,
+                &path.segments,
+                &mut |obj, last| match obj.get_mut(last) {
+                    Some(v) if !v.is_null() => {
+                        *v = Value::String(self.digest(v));
+                        true
+                    }
+                    _ => false,
+                },
+            );
+            if hashed {
+                masked.hashed.push(path.text.clone());
+            }
+        }
+        masked
+    }
+
+    fn digest(&self, value: &Value) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        match value {
+            Value::String(s) => mac.update(s.as_bytes()),
+            other => mac.update(other.to_string().as_bytes()),
+        }
+        format!("hmac-sha256:{}", hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// Calls `act` on every object that holds the path's last segment, walking
+/// arrays element by element; true if `act` changed anything.
+fn walk(
+    value: &mut Value,
+    segments: &[String],
+    act: &mut dyn FnMut(&mut serde_json::Map<String, Value>, &str) -> bool,
+) -> bool {
+    match value {
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |hit, item| walk(item, segments, act) | hit),
+        Value::Object(obj) => match segments {
+            [] => false,
+            [last] => act(obj, last),
+            [first, rest @ ..] => obj.get_mut(first).is_some_and(|v| walk(v, rest, act)),
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mask(erase: &[&str], hash: &[&str]) -> Mask {
+        Mask {
+            erase: erase.iter().map(|p| Path::new(p)).collect(),
+            hash: hash.iter().map(|p| Path::new(p)).collect(),
+            key: b"k".to_vec(),
+        }
+    }
+
+    #[test]
+    fn fields_are_erased_through_arrays_and_hashed_consistently() {
+        let mut a = json!({"request": {"messages": [{"text": "hi", "role": "customer"},
+                                                   {"text": "yo", "role": "ai"}],
+                                      "customer": {"id": "cus-1", "attributes": {"email": "x@y"}}}});
+        let mut b = a.clone();
+        let m = mask(
+            &["request.messages.text"],
+            &["request.customer.id", "request.customer.tier"],
+        );
+        let done = m.apply(&mut a);
+        assert_eq!(done.erased, ["request.messages.text"]);
+        assert_eq!(
+            done.hashed,
+            ["request.customer.id"],
+            "absent fields are not listed"
+        );
+        assert!(a["request"]["messages"][1].get("text").is_none());
+        assert_eq!(a["request"]["messages"][1]["role"], "ai");
+        let hashed = a["request"]["customer"]["id"].as_str().unwrap().to_owned();
+        assert!(hashed.starts_with("hmac-sha256:") && !hashed.contains("cus-1"));
+        m.apply(&mut b);
+        assert_eq!(
+            b["request"]["customer"]["id"],
+            json!(hashed),
+            "same value, same hash"
+        );
+        assert_eq!(a["request"]["customer"]["attributes"]["email"], "x@y");
+    }
+}

@@ -1,0 +1,232 @@
+//! A decision as it is kept: the whole record as JSON (masked), and the
+//! columns reads filter on, taken from the masked record so that a masked
+//! field never survives in a column.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::mask::Mask;
+use crate::decision::Decision;
+use crate::decision::input::Conversation;
+
+/// What the API hands to the recorder after answering: the decision, the
+/// validated request, and the configuration it was made with.
+pub struct Entry {
+    /// The decision as answered.
+    pub decision: Decision,
+    /// The validated request, so a replay can decide it again.
+    pub request: Conversation,
+    /// The configuration version in force.
+    pub config_version: u64,
+    /// The sha256 of the config file in force, when there is one.
+    pub config_sha256: Option<String>,
+    /// The server's clock when the decision was made.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A decision in the form written to the store and to the spool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The decision's id.
+    pub decision_id: String,
+    /// Its conversation.
+    pub conversation_id: String,
+    /// The decision's `now`, µs since the epoch.
+    pub decided_at: i64,
+    /// The server's clock at the decision, µs since the epoch.
+    pub recorded_at: i64,
+    /// The request's channel.
+    pub channel: Option<String>,
+    /// The topic's category.
+    pub category: Option<String>,
+    /// The topic's subcategory.
+    pub subcategory: Option<String>,
+    /// The customer's tier.
+    pub customer_tier: Option<String>,
+    /// The customer's language.
+    pub language: Option<String>,
+    /// `escalate`, `offer` or `stay`.
+    pub action: String,
+    /// The tier.
+    pub tier: String,
+    /// 0–100.
+    pub priority: i64,
+    /// The merged score.
+    pub score: f64,
+    /// A hard escalation decided.
+    pub hard: bool,
+    /// The configuration version.
+    pub config_version: i64,
+    /// The config file's sha256.
+    pub config_sha256: Option<String>,
+    /// The plugin-set generation.
+    pub generation: i64,
+    /// Time spent deciding.
+    pub elapsed_us: i64,
+    /// The reasons that carried the decision.
+    pub reasons: Vec<ReasonRow>,
+    /// The plugins that voted.
+    pub plugins: Vec<PluginRow>,
+    /// The whole record, JSON.
+    pub record: String,
+}
+
+/// One reason of a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonRow {
+    /// `builtin:…` or `plugin:…`.
+    pub source: String,
+    /// The reason code.
+    pub code: String,
+    /// The escalation tag.
+    pub tag: String,
+}
+
+/// One plugin's vote in a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginRow {
+    /// The plugin's name.
+    pub plugin: String,
+    /// Its version.
+    pub version: Option<String>,
+    /// Its file's sha256.
+    pub sha256: Option<String>,
+    /// Its verdict.
+    pub verdict: String,
+    /// Its failure, if it failed.
+    pub error_kind: Option<String>,
+}
+
+/// The record as kept: the decision's own fields, then what the store adds.
+#[derive(Serialize)]
+struct Record<'a> {
+    #[serde(flatten)]
+    decision: &'a Decision,
+    decided_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    config: ConfigRef<'a>,
+    request: &'a Conversation,
+}
+
+#[derive(Serialize)]
+struct ConfigRef<'a> {
+    version: u64,
+    sha256: Option<&'a str>,
+}
+
+impl Row {
+    /// Builds the row of `entry`, masked by `mask`.
+    pub fn build(entry: Entry, mask: &Mask) -> Row {
+        let Entry {
+            mut decision,
+            request,
+            config_version,
+            config_sha256,
+            recorded_at,
+        } = entry;
+        // `explain` is a view for the caller, not part of the decision.
+        decision.explain = None;
+        let record = Record {
+            decision: &decision,
+            decided_at: request.now,
+            recorded_at,
+            config: ConfigRef {
+                version: config_version,
+                sha256: config_sha256.as_deref(),
+            },
+            request: &request,
+        };
+        if mask.is_empty() {
+            // Nothing to mask: serialised once, columns from the typed values.
+            let text = serde_json::to_string(&record).unwrap_or_default();
+            return Row::assemble(
+                &decision,
+                &request,
+                config_version,
+                config_sha256,
+                recorded_at,
+                text,
+            );
+        }
+        let mut value = serde_json::to_value(&record).unwrap_or(Value::Null);
+        let masked = mask.apply(&mut value);
+        if !masked.is_empty() {
+            value["masked"] = serde_json::to_value(&masked).unwrap_or(Value::Null);
+        }
+        // Columns come from the masked record, so a masked field survives
+        // in none of them.
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let r = &value["request"];
+        let mut row = Row::assemble(
+            &decision,
+            &request,
+            config_version,
+            config_sha256,
+            recorded_at,
+            String::new(),
+        );
+        row.conversation_id = text(&value["conversation_id"]).unwrap_or_default();
+        row.channel = text(&r["channel"]);
+        row.category = text(&r["topic"]["category"]);
+        row.subcategory = text(&r["topic"]["subcategory"]);
+        row.customer_tier = text(&r["customer"]["tier"]);
+        row.language = text(&r["customer"]["language"]);
+        row.record = value.to_string();
+        row
+    }
+
+    fn assemble(
+        decision: &Decision,
+        request: &Conversation,
+        config_version: u64,
+        config_sha256: Option<String>,
+        recorded_at: DateTime<Utc>,
+        record: String,
+    ) -> Row {
+        let name = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        Row {
+            decision_id: decision.decision_id.clone(),
+            conversation_id: decision.conversation_id.clone(),
+            decided_at: request.now.timestamp_micros(),
+            recorded_at: recorded_at.timestamp_micros(),
+            channel: request.channel.clone(),
+            category: request.topic.category.clone(),
+            subcategory: request.topic.subcategory.clone(),
+            customer_tier: request.customer.tier.clone(),
+            language: request.customer.language.clone(),
+            action: name(&json!(decision.action)),
+            tier: name(&json!(decision.tier)),
+            priority: decision.priority.into(),
+            score: decision.score,
+            hard: decision.hard,
+            config_version: config_version as i64,
+            config_sha256,
+            generation: decision.generation as i64,
+            elapsed_us: decision.elapsed_us as i64,
+            reasons: decision
+                .reasons
+                .iter()
+                .map(|r| ReasonRow {
+                    source: r.source.to_string(),
+                    code: r.code.clone(),
+                    tag: name(&json!(r.tag)),
+                })
+                .collect(),
+            plugins: decision
+                .votes
+                .iter()
+                .filter_map(|v| {
+                    Some(PluginRow {
+                        plugin: v.source.plugin()?.to_owned(),
+                        version: v.version.clone(),
+                        sha256: v.sha256.clone(),
+                        verdict: name(&json!(v.verdict)),
+                        error_kind: v.error.as_ref().map(|e| e.kind.as_str().to_owned()),
+                    })
+                })
+                .collect(),
+            record,
+        }
+    }
+}
