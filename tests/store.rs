@@ -59,12 +59,17 @@ fn angry(id: &str, now: &str) -> Value {
     c
 }
 
+/// A routine question asked just before `now`: the AI keeps it.
 fn calm(id: &str, now: &str) -> Value {
-    let mut c = conversation(&[("customer", "How do I download an invoice?", None)]);
-    c["conversation_id"] = json!(id);
-    c["now"] = json!(now);
-    c["topic"] = json!({"category": "billing"});
-    c
+    let at = chrono::DateTime::parse_from_rfc3339(now).unwrap() - chrono::Duration::seconds(10);
+    json!({
+        "conversation_id": id,
+        "channel": "chat",
+        "now": now,
+        "topic": {"category": "billing"},
+        "messages": [{"role": "customer", "text": "How do I download an invoice?",
+                      "at": at.to_rfc3339()}],
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +268,7 @@ async fn masked_fields_are_erased_or_hashed_and_the_record_says_which() {
     unsafe { std::env::set_var("ESCALATOR_TEST_MASK_KEY", "k3y") };
     let server = TestServer::start(
         "[store.mask]\nerase = [\"request.messages.text\", \"context.summary\", \
-         \"context.ai_attempts\"]\nhash = [\"request.customer.id\"]\n\
+         \"context.ai_attempts\"]\nhash = [\"request.customer.id\", \"context.customer.id\"]\n\
          hash_key_env = \"ESCALATOR_TEST_MASK_KEY\"\n",
         &[],
     )
@@ -282,7 +287,14 @@ async fn masked_fields_are_erased_or_hashed_and_the_record_says_which() {
     };
     let (ra, rb) = (record(&a).await, record(&b).await);
     let text = ra.to_string();
-    assert!(!text.contains("ridiculous"), "message text kept: {text}");
+    assert!(
+        !text.contains("charged twice"),
+        "customer text kept: {text}"
+    );
+    assert!(
+        !text.contains("only see one charge"),
+        "AI text kept: {text}"
+    );
     assert!(!text.contains("cus-77"), "customer id kept");
     assert!(ra["request"]["messages"][0].get("text").is_none());
     assert_eq!(ra["request"]["messages"][0]["role"], "customer");
@@ -300,7 +312,10 @@ async fn masked_fields_are_erased_or_hashed_and_the_record_says_which() {
             "context.ai_attempts"
         ])
     );
-    assert_eq!(ra["masked"]["hashed"], json!(["request.customer.id"]));
+    assert_eq!(
+        ra["masked"]["hashed"],
+        json!(["request.customer.id", "context.customer.id"])
+    );
     // What decides and is filtered on is still there.
     assert_eq!(ra["action"], "escalate");
     assert_eq!(ra["request"]["customer"]["tier"], "pro");
@@ -374,16 +389,30 @@ fn rows() -> Vec<Row> {
 }
 
 fn events() -> Vec<escalator::outcome::Event> {
-    let body = json!({"events": (0..12).map(|i| json!({
-        "event_id": format!("ev-{i}"),
-        "type": ["human_assigned", "resolved", "csat"][i % 3],
-        "conversation_id": format!("conv-{}", i % 7),
-        "decision_id": if i % 4 == 0 { json!(format!("0190-{:04}", i)) } else { json!(format!("gone-{i}")) },
-        "at": format!("2023-11-14T22:{:02}:00Z", 20 + (12 - i) % 5),
-        "agent": "ana", "by": "human", "score": 1 + i % 5,
-    }).as_object().unwrap().iter().filter(|(k, _)| match (*k).as_str() {
-        "agent" => i % 3 == 0, "by" => i % 3 == 1, "score" => i % 3 == 2, _ => true,
-    }).map(|(k, v)| (k.clone(), v.clone())).collect::<serde_json::Map<_, _>>()).collect::<Vec<_>>()});
+    let events: Vec<Value> = (0..12)
+        .map(|i| {
+            let kind = ["human_assigned", "resolved", "csat"][i % 3];
+            let decision = if i % 4 == 0 {
+                format!("0190-{i:04}")
+            } else {
+                format!("gone-{i}")
+            };
+            let mut e = json!({
+                "event_id": format!("ev-{i}"),
+                "type": kind,
+                "conversation_id": format!("conv-{}", i % 7),
+                "decision_id": decision,
+                "at": format!("2023-11-14T22:{:02}:00Z", 20 + (12 - i) % 5),
+            });
+            match kind {
+                "human_assigned" => e["agent"] = json!("ana"),
+                "resolved" => e["by"] = json!("human"),
+                _ => e["score"] = json!(1 + i % 5),
+            }
+            e
+        })
+        .collect();
+    let body = json!({ "events": events });
     escalator::outcome::parse_batch(body.to_string().as_bytes(), chrono::Utc::now()).unwrap()
 }
 
