@@ -291,7 +291,7 @@ async fn memory_returns_near_its_baseline_after_a_burst_of_large_requests() {
 
 /// Posts decisions from `parallel` clients until one is refused (the server
 /// stopped); returns each answered decision's id and when its answer came.
-async fn decide_until_stopped(base: &str, parallel: usize) -> Vec<(String, Instant)> {
+async fn decide_until_stopped(base: String, parallel: usize) -> Vec<(String, Instant)> {
     let mut tasks = Vec::new();
     for worker in 0..parallel {
         let url = format!("{base}/v1/decide");
@@ -362,7 +362,7 @@ async fn sigterm_under_load_keeps_every_answered_decision_and_kill_9_at_most_the
     let mut served = Served::start(&config);
     let client = reqwest::Client::new();
     wait_ready(&client, &served.base).await;
-    let load = tokio::spawn(decide_until_stopped(&served.base.clone(), 4));
+    let load = tokio::spawn(decide_until_stopped(served.base.clone(), 4));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let status = served.terminate();
     assert!(status.success(), "SIGTERM exit: {status:?}");
@@ -388,8 +388,8 @@ async fn sigterm_under_load_keeps_every_answered_decision_and_kill_9_at_most_the
     // kill -9: only what the last flush interval held may be lost.
     let served = Served::start(&config);
     wait_ready(&client, &served.base).await;
-    let load = tokio::spawn(decide_until_stopped(&served.base.clone(), 4));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let load = tokio::spawn(decide_until_stopped(served.base.clone(), 4));
+    tokio::time::sleep(Duration::from_millis(3000)).await;
     let killed_at = Instant::now();
     let pid = rustix::process::Pid::from_raw(served.child.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
@@ -408,10 +408,14 @@ async fn sigterm_under_load_keeps_every_answered_decision_and_kill_9_at_most_the
         answered.len(),
         oldest_lost
     );
-    // Ten flush intervals of slack for a loaded machine; a writer that
-    // lost more than its queue would fail this.
+    // Fifteen flush intervals of slack for a loaded machine and a debug
+    // build; a writer that held records back longer would fail this.
     assert!(
-        oldest_lost < Duration::from_secs(1),
+        oldest_lost < Duration::from_millis(1500),
         "a decision answered {oldest_lost:?} before kill -9 was lost"
+    );
+    assert!(
+        lost.len() < answered.len() / 2,
+        "most answered decisions were lost"
     );
 }

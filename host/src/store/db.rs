@@ -15,6 +15,31 @@ use crate::outcome::Event;
 /// The schema's migrations, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Rows per multi-row INSERT: 50 decisions are 950 parameters, well within
+/// both databases' limits, and one statement instead of fifty.
+const ROWS_PER_STATEMENT: usize = 50;
+
+/// `($1, …, $cols), ($cols+1, …)` for `rows` rows: the parameter list of a
+/// multi-row INSERT. Only placeholders are generated; values are bound.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// An open, migrated store.
 #[derive(Clone)]
 pub struct Db {
@@ -108,71 +133,91 @@ impl Db {
         self.pool.close().await;
     }
 
-    /// Writes `rows` in one transaction. A row already stored (same
-    /// decision id) is left as it is, so writing a batch twice stores it
-    /// once.
+    /// Writes `rows` in one transaction, several rows per statement. A row
+    /// already stored (same decision id, or same reason or plugin of it) is
+    /// left as it is, so writing a batch twice stores it once.
     pub async fn insert_decisions(&self, rows: &[Row]) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        for r in rows {
-            let done = sqlx::query(
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
                 "INSERT INTO decisions (decision_id, conversation_id, decided_at, recorded_at, \
                  channel, category, subcategory, customer_tier, language, action, tier, \
                  priority, score, hard, config_version, config_sha256, generation, elapsed_us, \
-                 record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                 $15, $16, $17, $18, $19) ON CONFLICT (decision_id) DO NOTHING",
-            )
-            .bind(&r.decision_id)
-            .bind(&r.conversation_id)
-            .bind(r.decided_at)
-            .bind(r.recorded_at)
-            .bind(&r.channel)
-            .bind(&r.category)
-            .bind(&r.subcategory)
-            .bind(&r.customer_tier)
-            .bind(&r.language)
-            .bind(&r.action)
-            .bind(&r.tier)
-            .bind(r.priority)
-            .bind(r.score)
-            .bind(i64::from(r.hard))
-            .bind(r.config_version)
-            .bind(&r.config_sha256)
-            .bind(r.generation)
-            .bind(r.elapsed_us)
-            .bind(&r.record)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                continue;
+                 record) VALUES {} ON CONFLICT (decision_id) DO NOTHING",
+                placeholders(chunk.len(), 19)
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(&r.decision_id)
+                    .bind(&r.conversation_id)
+                    .bind(r.decided_at)
+                    .bind(r.recorded_at)
+                    .bind(&r.channel)
+                    .bind(&r.category)
+                    .bind(&r.subcategory)
+                    .bind(&r.customer_tier)
+                    .bind(&r.language)
+                    .bind(&r.action)
+                    .bind(&r.tier)
+                    .bind(r.priority)
+                    .bind(r.score)
+                    .bind(i64::from(r.hard))
+                    .bind(r.config_version)
+                    .bind(&r.config_sha256)
+                    .bind(r.generation)
+                    .bind(r.elapsed_us)
+                    .bind(&r.record);
             }
-            for (i, reason) in r.reasons.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO decision_reasons (decision_id, position, source, code, tag) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id, position) DO NOTHING",
-                )
-                .bind(&r.decision_id)
-                .bind(i as i64)
-                .bind(&reason.source)
-                .bind(&reason.code)
-                .bind(&reason.tag)
-                .execute(&mut *tx)
-                .await?;
+            q.execute(&mut *tx).await?;
+        }
+        let reasons: Vec<(&str, i64, &super::record::ReasonRow)> = rows
+            .iter()
+            .flat_map(|r| {
+                r.reasons
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, reason)| (r.decision_id.as_str(), i as i64, reason))
+            })
+            .collect();
+        for chunk in reasons.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO decision_reasons (decision_id, position, source, code, tag) \
+                 VALUES {} ON CONFLICT (decision_id, position) DO NOTHING",
+                placeholders(chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, position, reason) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(*position)
+                    .bind(&reason.source)
+                    .bind(&reason.code)
+                    .bind(&reason.tag);
             }
-            for p in &r.plugins {
-                sqlx::query(
-                    "INSERT INTO decision_plugins (decision_id, plugin, version, sha256, verdict, \
-                     error_kind) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (decision_id, plugin) DO NOTHING",
-                )
-                .bind(&r.decision_id)
-                .bind(&p.plugin)
-                .bind(&p.version)
-                .bind(&p.sha256)
-                .bind(&p.verdict)
-                .bind(&p.error_kind)
-                .execute(&mut *tx)
-                .await?;
+            q.execute(&mut *tx).await?;
+        }
+        let plugins: Vec<(&str, &super::record::PluginRow)> = rows
+            .iter()
+            .flat_map(|r| r.plugins.iter().map(move |p| (r.decision_id.as_str(), p)))
+            .collect();
+        for chunk in plugins.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO decision_plugins (decision_id, plugin, version, sha256, verdict, \
+                 error_kind) VALUES {} ON CONFLICT (decision_id, plugin) DO NOTHING",
+                placeholders(chunk.len(), 6)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, p) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(&p.plugin)
+                    .bind(&p.version)
+                    .bind(&p.sha256)
+                    .bind(&p.verdict)
+                    .bind(&p.error_kind);
             }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await
     }

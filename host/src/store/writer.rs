@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::{Instant, timeout, timeout_at};
 
 use super::Shared;
@@ -88,8 +89,10 @@ impl Writer {
     }
 
     /// Waits for the first entry (at most `idle`, when given), then takes
-    /// what arrives within the flush interval, up to a batch. True when the
-    /// queue is closed and empty.
+    /// what arrives until that entry is a flush interval old, up to a
+    /// batch: an entry that already waited (while the previous batch was
+    /// written) is written at once with whatever is queued behind it. True
+    /// when the queue is closed and empty.
     async fn gather(&mut self, idle: Option<Duration>) -> (Vec<Entry>, bool) {
         let mut batch = Vec::new();
         let first = match idle {
@@ -102,9 +105,20 @@ impl Writer {
         let Some(first) = first else {
             return (batch, true);
         };
+        let waited = (chrono::Utc::now() - first.recorded_at)
+            .to_std()
+            .unwrap_or_default();
+        let deadline = Instant::now() + self.flush.saturating_sub(waited);
         batch.push(first);
-        let deadline = Instant::now() + self.flush;
         while batch.len() < self.batch_max {
+            match self.rx.try_recv() {
+                Ok(e) => {
+                    batch.push(e);
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => return (batch, true),
+                Err(TryRecvError::Empty) => {}
+            }
             match timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(e)) => batch.push(e),
                 Ok(None) => return (batch, true),
