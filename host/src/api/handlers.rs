@@ -31,7 +31,7 @@ pub async fn decide(
     let plugins = state.registry.current();
     let runtime = state.registry.runtime().clone();
     let mut request = request;
-    let config = state.store.is_some().then(|| state.config.status());
+    let (config_version, config_sha256) = request.config_version.clone();
     let (decision, conversation) = tokio::task::spawn_blocking(move || {
         let conversation = request.conversation()?;
         let decision = run_decision(
@@ -57,12 +57,12 @@ pub async fn decide(
     let body = serde_json::to_vec(&decision).map_err(ApiError::internal)?;
     // Recorded after the answer is ready, and only queued: the log never
     // fails or holds up a decision.
-    if let (Some(store), Some(config)) = (&state.store, config) {
+    if let Some(store) = &state.store {
         store.record(Entry {
             decision,
             request: conversation,
-            config_version: config.version,
-            config_sha256: config.sha256,
+            config_version,
+            config_sha256,
             recorded_at: chrono::Utc::now(),
         });
     }

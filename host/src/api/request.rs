@@ -23,6 +23,8 @@ pub struct DecideRequest {
     /// The configuration in force when the request arrived; the decision
     /// is made with it.
     pub config: Arc<Config>,
+    /// The version and file sha256 of `config`, for the decision log.
+    pub config_version: (u64, Option<String>),
     body: Vec<u8>,
     _slot: OwnedSemaphorePermit,
 }
@@ -77,7 +79,9 @@ impl FromRequest<AppState> for DecideRequest {
             .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
-        let config = state.config.get();
+        // Taken together, so the log records the version decided with.
+        let (config, version, sha256) = state.config.snapshot();
+        let config_version = (version, sha256);
         let body_timeout = Duration::from_millis(config.server.body_read_timeout_ms);
         let body = match tokio::time::timeout(body_timeout, read_body(body)).await {
             Ok(read) => read.ok_or_else(too_large)?,
@@ -96,6 +100,7 @@ impl FromRequest<AppState> for DecideRequest {
         Ok(DecideRequest {
             explain,
             config,
+            config_version,
             body,
             _slot: slot,
         })

@@ -37,6 +37,14 @@ pub fn export(
     };
     let (since, until) = (time("since", since)?, time("until", until)?);
     let url = store.effective_url();
+    // Exporting reads: a mistyped path must not create an empty database.
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        && !Path::new(path).exists()
+    {
+        anyhow::bail!("no decision log at {path}");
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -47,12 +55,14 @@ pub fn export(
             let mut after = None;
             loop {
                 let page = db.events_between(since, until, after, PAGE).await?;
-                for (_, event) in &page {
+                for (_, _, event) in &page {
                     writeln!(out, "{event}")?;
                 }
                 written += page.len() as u64;
                 match page.last() {
-                    Some((at, _)) if page.len() as i64 == PAGE => after = Some(*at),
+                    Some((at, id, _)) if page.len() as i64 == PAGE => {
+                        after = Some((*at, id.clone()))
+                    }
                     _ => break,
                 }
             }

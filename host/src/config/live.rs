@@ -125,6 +125,18 @@ impl LiveConfig {
         self.current.load_full()
     }
 
+    /// The configuration in force with its version and file sha256, taken
+    /// under the status lock that a reload holds while it swaps, so the
+    /// three always belong together.
+    pub fn snapshot(&self) -> (Arc<Config>, u64, Option<String>) {
+        let status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        (
+            self.current.load_full(),
+            status.version,
+            status.sha256.clone(),
+        )
+    }
+
     /// The file the configuration comes from, if any.
     pub fn source(&self) -> Option<PathBuf> {
         self.status().source

@@ -49,7 +49,7 @@ impl Default for StoreConfig {
             enabled: true,
             url: None,
             data_dir: PathBuf::from("data"),
-            queue_capacity: 65_536,
+            queue_capacity: 16_384,
             flush_interval_ms: 100,
             batch_max: 1_000,
             spool_max_mib: 1_024,
@@ -159,8 +159,25 @@ pub fn backend_of(url: &str) -> Result<Backend, String> {
     }
 }
 
-/// `url` with its password replaced by `***`, for logs and `GET /v1/config`.
+/// `url` with its password replaced by `***`, for logs and `GET /v1/config`:
+/// in the user part, and in a `password=` query parameter.
 pub fn redact(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{}?{}", redact_userinfo(base), query.join("&"))
+        }
+        None => redact_userinfo(url),
+    }
+}
+
+fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -191,6 +208,10 @@ mod tests {
             "postgres://esc:***@db:5432/escalator"
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            redact("postgres://h/db?sslmode=require&password=s3cret"),
+            "postgres://h/db?sslmode=require&password=***"
+        );
     }
 
     #[test]

@@ -276,6 +276,9 @@ fn id(
         Some(Value::String(s)) if s.len() > MAX_ID => {
             Err(field(&path, format!("longer than {MAX_ID} bytes")))
         }
+        Some(Value::String(s)) if s.chars().any(char::is_control) => {
+            Err(field(&path, "must not contain control characters"))
+        }
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(field(&path, "expected a string")),
     }

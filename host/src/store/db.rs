@@ -94,7 +94,7 @@ impl Db {
                 Backend::Sqlite => Duration::from_secs(5),
                 Backend::Postgres => Duration::from_secs(1800),
             })
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(Duration::from_secs(2))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -133,10 +133,20 @@ impl Db {
         self.pool.close().await;
     }
 
-    /// Writes `rows` in one transaction, several rows per statement. A row
-    /// already stored (same decision id, or same reason or plugin of it) is
-    /// left as it is, so writing a batch twice stores it once.
-    pub async fn insert_decisions(&self, rows: &[Row]) -> Result<(), sqlx::Error> {
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes `rows` in one transaction, several rows per statement, and
+    /// returns how many decisions were new. A row already stored (same
+    /// decision id, or same reason or plugin of it) is left as it is, so
+    /// writing a batch twice stores it once.
+    pub async fn insert_decisions(&self, rows: &[Row]) -> Result<u64, sqlx::Error> {
+        let mut stored = 0;
         let mut tx = self.pool.begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
@@ -169,7 +179,7 @@ impl Db {
                     .bind(r.elapsed_us)
                     .bind(&r.record);
             }
-            q.execute(&mut *tx).await?;
+            stored += q.execute(&mut *tx).await?.rows_affected();
         }
         let reasons: Vec<(&str, i64, &super::record::ReasonRow)> = rows
             .iter()
@@ -219,7 +229,8 @@ impl Db {
             }
             q.execute(&mut *tx).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(stored)
     }
 
     /// Writes a batch of events in one transaction: all or none. An event
@@ -327,7 +338,7 @@ impl Db {
         .await?;
         let events = sqlx::query(
             "SELECT event FROM outcome_events WHERE conversation_id = $1 \
-             ORDER BY at, received_at",
+             ORDER BY at, received_at, event_id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -365,27 +376,30 @@ impl Db {
     }
 
     /// Outcome events received in [`since`, `until`) (µs), oldest first, at
-    /// most `limit`, continuing after `after` (received µs).
+    /// most `limit`, continuing after `after` (received µs, event id).
     pub async fn events_between(
         &self,
         since: Option<i64>,
         until: Option<i64>,
-        after: Option<i64>,
+        after: Option<(i64, String)>,
         limit: i64,
-    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+        let (after_at, after_id) = after.unzip();
         let rows = sqlx::query(
-            "SELECT received_at, event FROM outcome_events WHERE \
+            "SELECT received_at, event_id, event FROM outcome_events WHERE \
              ($1 IS NULL OR received_at >= $1) AND ($2 IS NULL OR received_at < $2) \
-             AND ($3 IS NULL OR received_at > $3) ORDER BY received_at LIMIT $4",
+             AND ($3 IS NULL OR received_at > $3 OR (received_at = $3 AND event_id > $4)) \
+             ORDER BY received_at, event_id LIMIT $5",
         )
         .bind(since)
         .bind(until)
-        .bind(after)
+        .bind(after_at)
+        .bind(after_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
 

@@ -134,7 +134,11 @@ impl Store {
         match sent {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Closed(_)) => {
-                if stats.dropped.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+                if stats
+                    .dropped
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(1000)
+                {
                     tracing::error!(
                         "the store's queue is full (store.queue_capacity); records dropped"
                     );
@@ -197,8 +201,13 @@ impl Store {
         if let Some(writer) = writer {
             let _ = writer.await;
         }
-        if let Some(db) = self.db() {
-            db.close().await;
+        // A hung database must not hold the process after SIGTERM.
+        if let Some(db) = self.db()
+            && tokio::time::timeout(Duration::from_secs(5), db.close())
+                .await
+                .is_err()
+        {
+            tracing::warn!("the store did not close within 5 s");
         }
     }
 }

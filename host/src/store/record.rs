@@ -156,7 +156,7 @@ impl Row {
         }
         // Columns come from the masked record, so a masked field survives
         // in none of them.
-        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let text = |v: &Value| v.as_str().map(column);
         let r = &value["request"];
         let mut row = Row::assemble(
             &decision,
@@ -176,6 +176,8 @@ impl Row {
         row
     }
 
+    /// Column values without NUL characters, which PostgreSQL cannot store
+    /// in text (the record's JSON keeps them, escaped).
     fn assemble(
         decision: &Decision,
         request: &Conversation,
@@ -185,16 +187,17 @@ impl Row {
         record: String,
     ) -> Row {
         let name = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let col = |s: &Option<String>| s.as_deref().map(column);
         Row {
             decision_id: decision.decision_id.clone(),
-            conversation_id: decision.conversation_id.clone(),
+            conversation_id: column(&decision.conversation_id),
             decided_at: request.now.timestamp_micros(),
             recorded_at: recorded_at.timestamp_micros(),
-            channel: request.channel.clone(),
-            category: request.topic.category.clone(),
-            subcategory: request.topic.subcategory.clone(),
-            customer_tier: request.customer.tier.clone(),
-            language: request.customer.language.clone(),
+            channel: col(&request.channel),
+            category: col(&request.topic.category),
+            subcategory: col(&request.topic.subcategory),
+            customer_tier: col(&request.customer.tier),
+            language: col(&request.customer.language),
             action: name(&json!(decision.action)),
             tier: name(&json!(decision.tier)),
             priority: decision.priority.into(),
@@ -208,8 +211,8 @@ impl Row {
                 .reasons
                 .iter()
                 .map(|r| ReasonRow {
-                    source: r.source.to_string(),
-                    code: r.code.clone(),
+                    source: column(&r.source.to_string()),
+                    code: column(&r.code),
                     tag: name(&json!(r.tag)),
                 })
                 .collect(),
@@ -218,8 +221,8 @@ impl Row {
                 .iter()
                 .filter_map(|v| {
                     Some(PluginRow {
-                        plugin: v.source.plugin()?.to_owned(),
-                        version: v.version.clone(),
+                        plugin: column(v.source.plugin()?),
+                        version: col(&v.version),
                         sha256: v.sha256.clone(),
                         verdict: name(&json!(v.verdict)),
                         error_kind: v.error.as_ref().map(|e| e.kind.as_str().to_owned()),
@@ -228,5 +231,14 @@ impl Row {
                 .collect(),
             record,
         }
+    }
+}
+
+/// `text` without NUL characters.
+fn column(text: &str) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "")
+    } else {
+        text.to_owned()
     }
 }

@@ -41,7 +41,7 @@ impl Spool {
                 continue;
             };
             let bytes = fs::metadata(&path)?.len();
-            let records = BufReader::new(File::open(&path)?).lines().count() as u64;
+            let records = BufReader::new(File::open(&path)?).split(b'\n').count() as u64;
             segments.push(Segment {
                 seq,
                 bytes,
@@ -80,9 +80,10 @@ impl Spool {
             serde_json::to_writer(&mut text, r).map_err(std::io::Error::other)?;
             text.push(b'\n');
         }
+        let segment_bytes = (self.max_bytes / 4).clamp(64 << 10, SEGMENT_BYTES);
         let need_new = match self.segments.last() {
             None => true,
-            Some(s) => self.open.is_none() || s.bytes + text.len() as u64 > SEGMENT_BYTES,
+            Some(s) => self.open.is_none() || s.bytes + text.len() as u64 > segment_bytes,
         };
         if need_new {
             let seq = self.segments.last().map_or(1, |s| s.seq + 1);
@@ -100,8 +101,14 @@ impl Spool {
             });
         }
         let file = self.open.as_mut().expect("a segment is open");
-        file.write_all(&text)?;
-        file.sync_data()?;
+        let before = self.segments.last().map_or(0, |s| s.bytes);
+        if let Err(e) = file.write_all(&text).and_then(|()| file.sync_data()) {
+            // Cut a partial write off, and start the next append in a new
+            // segment, so no later line is glued to half of this one.
+            let _ = file.set_len(before);
+            self.open = None;
+            return Err(e);
+        }
         let last = self.segments.last_mut().expect("a segment exists");
         last.bytes += text.len() as u64;
         last.records += rows.len() as u64;
@@ -134,11 +141,16 @@ impl Spool {
         let file = File::open(self.path(first.seq))?;
         let mut rows = Vec::new();
         let mut torn = 0;
-        for line in BufReader::new(file).lines() {
-            match serde_json::from_str::<Row>(&line?) {
+        let mut reader = BufReader::new(file);
+        let mut line = Vec::new();
+        // Bytes, not text: a write torn inside a multi-byte character is
+        // one bad line, not an unreadable segment.
+        while reader.read_until(b'\n', &mut line)? > 0 {
+            match serde_json::from_slice::<Row>(&line) {
                 Ok(r) => rows.push(r),
                 Err(_) => torn += 1,
             }
+            line.clear();
         }
         Ok(Some((first.seq, rows, torn)))
     }

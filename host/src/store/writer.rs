@@ -21,7 +21,7 @@ use crate::config::StoreConfig;
 
 /// The longest one batch's commit may take before it counts as failed and
 /// the batch goes to the spool (a database that hangs rather than refuses).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Retries of a failing database start here and double up to
 /// [`MAX_BACKOFF`].
@@ -157,10 +157,8 @@ impl Writer {
         let result = timeout(WRITE_TIMEOUT, db.insert_decisions(rows)).await;
         let stats = &self.shared.stats;
         match result {
-            Ok(Ok(())) => {
-                stats
-                    .written
-                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
+            Ok(Ok(stored)) => {
+                stats.written.fetch_add(stored, Ordering::Relaxed);
                 stats.db_up.store(true, Ordering::Release);
                 self.backoff = MIN_BACKOFF;
                 true
@@ -180,6 +178,43 @@ impl Writer {
                 false
             }
         }
+    }
+
+    /// When a chunk fails but the database answers, one of its rows is
+    /// refused for good (a value the database cannot store): commits the
+    /// rows one by one and drops, logs and counts those refused, so they
+    /// cannot hold back the spool forever. False if the database is down.
+    async fn commit_singly(&mut self, rows: &[Row]) -> bool {
+        let Some(db) = self.shared.db.get() else {
+            return false;
+        };
+        if timeout(WRITE_TIMEOUT, db.ping())
+            .await
+            .map_or(true, |r| r.is_err())
+        {
+            return false;
+        }
+        for row in rows {
+            match timeout(
+                WRITE_TIMEOUT,
+                db.insert_decisions(std::slice::from_ref(row)),
+            )
+            .await
+            {
+                Ok(Ok(n)) => {
+                    self.shared.stats.written.fetch_add(n, Ordering::Relaxed);
+                }
+                Ok(Err(e)) => {
+                    self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(decision_id = %row.decision_id, "the store refuses this record; dropped: {e}");
+                }
+                Err(_) => return false,
+            }
+        }
+        self.retry_at = Instant::now();
+        self.backoff = MIN_BACKOFF;
+        self.shared.stats.db_up.store(true, Ordering::Release);
+        true
     }
 
     async fn spool_rows(&mut self, rows: Vec<Row>) {
@@ -250,7 +285,7 @@ impl Writer {
                 }
             };
             for chunk in rows.chunks(self.batch_max) {
-                if !self.commit(chunk).await {
+                if !self.commit(chunk).await && !self.commit_singly(chunk).await {
                     return;
                 }
             }
