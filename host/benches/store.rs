@@ -171,21 +171,26 @@ fn main() {
         let bare = rows(20_000, &masked);
         for (label, rows) in [("with texts", &all[..20_000]), ("texts erased", &bare[..])] {
             let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("s.db");
-            let db = Db::open(&format!("sqlite://{}", file.display())).await.unwrap();
+            let sqlite = Db::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+                .await
+                .unwrap();
+            let postgres = Db::open(&pg.new_database()).await.unwrap();
+            let empty = postgres.size_bytes().await.unwrap();
             for batch in rows.chunks(1000) {
-                db.insert_decisions(batch).await.unwrap();
+                sqlite.insert_decisions(batch).await.unwrap();
+                postgres.insert_decisions(batch).await.unwrap();
             }
-            db.close().await;
-            let bytes: u64 = std::fs::read_dir(dir.path())
-                .unwrap()
-                .map(|e| e.unwrap().metadata().unwrap().len())
-                .sum();
-            let per = bytes as f64 / rows.len() as f64;
-            println!(
-                "  SQLite size {label}: {per:.0} bytes/decision = {:.1} GiB per million",
-                per * 1e6 / (1u64 << 30) as f64
-            );
+            let json: usize = rows.iter().map(|r| r.record.len()).sum::<usize>() / rows.len();
+            for (backend, bytes) in [
+                ("SQLite", sqlite.size_bytes().await.unwrap()),
+                ("PostgreSQL", postgres.size_bytes().await.unwrap() - empty),
+            ] {
+                let per = bytes as f64 / rows.len() as f64;
+                println!(
+                    "  {backend} size {label} (record JSON {json} bytes): {per:.0} bytes/decision = {:.1} GiB per million",
+                    per * 1e6 / (1u64 << 30) as f64
+                );
+            }
         }
 
         // 3. Spool catch-up after an outage under a steady load.
