@@ -717,3 +717,63 @@ impl Drop for Writable {
         immutable(&self.1, false);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_export_writes_the_records_as_json_lines() {
+    let server = TestServer::start_with_config_file("", &[]).await;
+    server
+        .decide(&calm("c-exp-1", "2026-01-03T00:00:10Z"))
+        .await;
+    server
+        .decide(&angry("c-exp-2", "2026-01-03T00:01:00Z"))
+        .await;
+    written(&server, 2).await;
+    let config = server.config_path().display().to_string();
+    let missing = server
+        .config_dir
+        .as_ref()
+        .unwrap()
+        .path()
+        .join("other.toml");
+    std::fs::write(&missing, "[store]\ndata_dir = \"nowhere\"\n").unwrap();
+    let missing = missing.display().to_string();
+    // The command line runs its own runtime: off this one's threads.
+    let run = |args: Vec<String>| {
+        std::thread::spawn(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            escalator_integration_tests::escalator_cli(&args)
+        })
+        .join()
+        .unwrap()
+    };
+    let (code, out) = run(vec![
+        "log".into(),
+        "export".into(),
+        "-c".into(),
+        config.clone(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let conversations: Vec<&str> = lines
+        .iter()
+        .map(|l| l["conversation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(conversations, ["c-exp-1", "c-exp-2"], "oldest first");
+    assert!(lines[1]["request"]["messages"].is_array());
+    let (code, out) = run(vec![
+        "log".into(),
+        "export".into(),
+        "-c".into(),
+        config,
+        "--since".into(),
+        "2026-01-03T00:00:30Z".into(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 1);
+    let (code, out) = run(vec!["log".into(), "export".into(), "-c".into(), missing]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no decision log"), "{out}");
+}
