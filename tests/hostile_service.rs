@@ -7,23 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use escalator_integration_tests::{TestServer, conversation, example_plugin, vote};
+use escalator_integration_tests::{TestServer, conversation, eventually, example_plugin, vote};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// Polls `check` every 50 ms until it holds; panics after `limit`.
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Reads until the peer closes the connection (or `limit` passes); true if
 /// it was closed. Whatever the server sent first is discarded.

@@ -10,20 +10,8 @@ use escalator::store::db::Filter;
 use escalator::store::record::{PluginRow, ReasonRow};
 use escalator::store::{Db, Row};
 use escalator_integration_tests::postgres::Postgres;
-use escalator_integration_tests::{TestServer, conversation};
+use escalator_integration_tests::{TestServer, conversation, eventually};
 use serde_json::{Value, json};
-
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
     let r = server

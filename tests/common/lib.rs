@@ -421,3 +421,16 @@ pub fn replace_atomically(src: &Path, dest: &Path) {
     std::fs::copy(src, &tmp).unwrap();
     std::fs::rename(&tmp, dest).unwrap();
 }
+
+/// Polls `check` every 50 ms until it holds; panics after `limit`.
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -9,17 +9,15 @@
 //!   with how the action, tier and mood moved.
 //! - `GET /v1/store`: the recording path's counters.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
-use super::request::{DRAIN_CAP, is_json, read_body, too_large, unsupported_encoding};
+use super::request::{check_json_head, read_json_body};
 use super::state::AppState;
 use crate::outcome::{Event, parse_batch};
 use crate::store::{Db, Filter, Store, StoreStatus};
@@ -68,34 +66,9 @@ impl FromRequest<AppState> for OutcomeBatch {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
-        if let Some(e) = unsupported_encoding(&parts.headers) {
-            return Err(e);
-        }
-        if !is_json(&parts.headers) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the events as JSON with `Content-Type: application/json`",
-            ));
-        }
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > DRAIN_CAP) {
-            return Err(too_large());
-        }
-        let limit = Duration::from_millis(state.config.get().server.body_read_timeout_ms);
-        match tokio::time::timeout(limit, read_body(body)).await {
-            Ok(Some(bytes)) => Ok(OutcomeBatch(bytes)),
-            Ok(None) => Err(too_large()),
-            Err(_) => Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                "the body did not arrive within server.body_read_timeout_ms",
-            )),
-        }
+        check_json_head(&parts.headers, "the events")?;
+        let timeout_ms = state.config.get().server.body_read_timeout_ms;
+        Ok(OutcomeBatch(read_json_body(body, timeout_ms).await?))
     }
 }
 

@@ -49,24 +49,7 @@ impl FromRequest<AppState> for DecideRequest {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let (parts, body) = request.into_parts();
         let explain = explain_flag(parts.uri.query())?;
-        if let Some(e) = unsupported_encoding(&parts.headers) {
-            return Err(e);
-        }
-        if !is_json(&parts.headers) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the conversation as JSON with `Content-Type: application/json`",
-            ));
-        }
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > DRAIN_CAP) {
-            return Err(too_large());
-        }
+        check_json_head(&parts.headers, "the conversation")?;
         if !state.registry.is_ready() {
             return Err(ApiError::starting());
         }
@@ -82,20 +65,7 @@ impl FromRequest<AppState> for DecideRequest {
         // Taken together, so the log records the version decided with.
         let (config, version, sha256) = state.config.snapshot();
         let config_version = (version, sha256);
-        let body_timeout = Duration::from_millis(config.server.body_read_timeout_ms);
-        let body = match tokio::time::timeout(body_timeout, read_body(body)).await {
-            Ok(read) => read.ok_or_else(too_large)?,
-            Err(_) => {
-                return Err(ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "body_timeout",
-                    format!(
-                        "the body did not arrive within {} ms (server.body_read_timeout_ms)",
-                        config.server.body_read_timeout_ms
-                    ),
-                ));
-            }
-        };
+        let body = read_json_body(body, config.server.body_read_timeout_ms).await?;
         memory::note_body(body.len());
         Ok(DecideRequest {
             explain,
@@ -107,7 +77,44 @@ impl FromRequest<AppState> for DecideRequest {
     }
 }
 
-pub(super) fn too_large() -> ApiError {
+/// Checks a JSON request's head before its body is read: no compression,
+/// a JSON content type, a declared length not far beyond the limit. `what`
+/// names the body in the message (`the conversation`, `the events`).
+pub(super) fn check_json_head(headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
+    if let Some(e) = unsupported_encoding(headers) {
+        return Err(e);
+    }
+    if !is_json(headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send {what} as JSON with `Content-Type: application/json`"),
+        ));
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_CAP) {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// Reads a body of at most [`MAX_BODY_BYTES`] within `timeout_ms`
+/// (`server.body_read_timeout_ms`): 413 beyond the size, 408 beyond the time.
+pub(super) async fn read_json_body(body: Body, timeout_ms: u64) -> Result<Vec<u8>, ApiError> {
+    match tokio::time::timeout(Duration::from_millis(timeout_ms), read_body(body)).await {
+        Ok(read) => read.ok_or_else(too_large),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {timeout_ms} ms (server.body_read_timeout_ms)"),
+        )),
+    }
+}
+
+fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
@@ -148,7 +155,7 @@ fn explain_flag(query: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// Bodies arrive as sent: a compressed one would be read as garbage JSON.
-pub(super) fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
+fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
     let encoding = headers.get(header::CONTENT_ENCODING)?;
     let identity = encoding
         .to_str()
@@ -163,7 +170,7 @@ pub(super) fn unsupported_encoding(headers: &HeaderMap) -> Option<ApiError> {
     })
 }
 
-pub(super) fn is_json(headers: &HeaderMap) -> bool {
+fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -180,11 +187,11 @@ pub(super) fn is_json(headers: &HeaderMap) -> bool {
 /// 413. Closing the connection on a client still sending makes it see a
 /// broken pipe instead of the answer (the lingering close of nginx and
 /// others); beyond this, the connection is closed at once.
-pub(super) const DRAIN_CAP: usize = 8 * MAX_BODY_BYTES;
+const DRAIN_CAP: usize = 8 * MAX_BODY_BYTES;
 
 /// Reads a body of at most `MAX_BODY_BYTES`. A larger one is drained (up to
 /// `DRAIN_CAP`) and refused with `None`.
-pub(super) async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+async fn read_body(mut body: Body) -> Option<Vec<u8>> {
     use http_body_util::BodyExt;
     let mut bytes = Vec::new();
     let mut seen = 0usize;
