@@ -60,6 +60,22 @@ fn check(expect: &Value, d: &Value) -> Vec<String> {
     if want != got {
         problems.push(format!("reasons: expected {want:?}, got {got:?}"));
     }
+    if let Some(want) = expect.get("ownership").and_then(Value::as_object) {
+        for (key, want) in want {
+            if d["ownership"][key] != *want {
+                problems.push(format!(
+                    "ownership.{key}: expected {want}, got {}",
+                    d["ownership"][key]
+                ));
+            }
+        }
+    }
+    if let Some(want) = expect.get("summary_starts_with").and_then(Value::as_str) {
+        let got = d["context"]["summary"].as_str().unwrap_or_default();
+        if !got.starts_with(want) {
+            problems.push(format!("summary: expected to start with {want:?}"));
+        }
+    }
     if let Some(route) = expect.get("route").and_then(Value::as_object) {
         for (key, want) in route {
             match key.as_str() {

@@ -7,21 +7,30 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::decision::context::handoff;
 use crate::decision::emotion::trajectory;
-use crate::decision::input::Conversation;
-use crate::decision::merge::{Action, merge};
+use crate::decision::input::{Conversation, Role};
+use crate::decision::merge::{Action, merge, merge_handback};
+use crate::decision::ownership::{Owner, judged};
 use crate::decision::reading::Reading;
 use crate::decision::reasons::{Code, Reason, Tag};
+use crate::decision::response::OwnershipState;
 use crate::decision::route::route;
 use crate::decision::settled::settled;
 use crate::decision::signals::Signals;
+use crate::decision::story::customer_statement;
 use crate::decision::tier::{priority, tier};
-use crate::decision::triggers::{self, Context};
+use crate::decision::triggers::{self, Context, Handback};
 use crate::decision::vote::Vote;
 use crate::decision::{Decision, source::Source};
 use crate::plugin::{PluginSet, Runtime, to_wit_input};
 
 /// Decides on `conversation` with `config` and the plugins of `plugins`;
 /// `explain` adds every built-in trigger's observations.
+///
+/// While the AI owns the conversation the built-in triggers judge its
+/// current segment (the messages since the AI took it or got it back) and
+/// the answer is `escalate`, `offer` or `stay`; while a human owns it they
+/// judge the human stretch, and the answer is `hand_back` or
+/// `stay_with_human`. Plugins and the context see the whole conversation.
 pub fn decide(
     conversation: &Conversation,
     config: &Config,
@@ -31,6 +40,8 @@ pub fn decide(
 ) -> Decision {
     let start = Instant::now();
     let deadline = start + Duration::from_millis(config.decision.deadline_ms);
+    let ownership = &conversation.ownership;
+    let human = ownership.owner == Owner::Human;
     let signals = Signals::compute(conversation);
     let readings: Vec<Reading> = conversation
         .customer_messages()
@@ -43,16 +54,45 @@ pub fn decide(
         &config.triggers.sentiment,
     );
     let progress = settled(conversation, &readings, &emotions, config);
+    let statement = customer_statement(conversation, &readings, &config.triggers.confidence);
+
+    // The part the triggers judge, and its per-customer-message facts.
+    let from = ownership.judged_from();
+    let view = judged(conversation, from);
+    let skip = conversation.messages[..from]
+        .iter()
+        .filter(|m| m.role == Role::Customer)
+        .count();
+    let view_signals = (from > 0).then(|| signals.since(&view, from));
     let ctx = Context {
-        conversation,
-        signals: &signals,
-        emotions: &emotions,
-        readings: &readings,
-        solved: &progress.solved,
-        moved_on: &progress.moved_on,
+        conversation: &view,
+        signals: view_signals.as_ref().unwrap_or(&signals),
+        emotions: &emotions[skip..],
+        readings: &readings[skip..],
+        solved: &progress.solved[skip..],
+        moved_on: &progress.moved_on[skip..],
         explain,
+        owner: ownership.owner,
     };
-    let (mut votes, reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
+    let (mut votes, mut reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
+    let door = Handback {
+        config: &config.handback,
+        confidence: &config.triggers.confidence,
+        ownership,
+    };
+    if human {
+        let (vote, report) = triggers::run(&door, 1.0, &ctx, deadline);
+        votes.push(vote);
+        reports.push(report);
+    }
+    let re_evaluate_at = if human {
+        None
+    } else {
+        triggers::re_evaluate_at(&view, &config.triggers.budget)
+    };
+    drop(ctx);
+    drop(view_signals);
+    drop(view);
     drop(readings);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(conversation, &signals);
@@ -63,12 +103,17 @@ pub fn decide(
                 .map(|p| p.evaluate(runtime, &mut input, &config.breaker, deadline)),
         );
     }
-    let outcome = merge(&votes, &config.merge);
+    let outcome = if human {
+        merge_handback(&votes, config.handback.threshold)
+    } else {
+        merge(&votes, &config.merge)
+    };
     let reasons: Vec<Reason> = outcome
         .carried_by
         .iter()
         .map(|&i| reason(&votes[i], config))
         .collect();
+    let flagged = door.bounced();
     let context = handoff(
         conversation,
         &signals,
@@ -77,11 +122,13 @@ pub fn decide(
         config,
         outcome.action,
         &reasons,
+        statement,
     );
     let tier = tier(&outcome, &config.tiers);
     let priority = priority(&outcome);
-    let route = route(outcome.routing, conversation, &config.routing);
-    let re_evaluate_at = triggers::re_evaluate_at(conversation, &config.triggers.budget);
+    let mut route = route(outcome.routing, conversation, &config.routing);
+    // A conversation that bounced goes to someone senior, whoever gets it.
+    route.senior |= flagged && !matches!(outcome.action, Action::Stay | Action::HandBack);
 
     Decision {
         decision_id: uuid::Uuid::now_v7().to_string(),
@@ -94,6 +141,7 @@ pub fn decide(
         priority,
         route,
         reasons,
+        ownership: OwnershipState::of(ownership, flagged),
         context,
         re_evaluate_at,
         votes,

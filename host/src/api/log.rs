@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::ApiError;
 use super::request::{check_json_head, read_json_body};
 use super::state::AppState;
+use crate::decision::merge::Action;
 use crate::outcome::{Event, parse_batch};
 use crate::store::{Db, Filter, Store, StoreStatus};
 
@@ -305,8 +306,11 @@ fn filter(query: Option<&str>) -> Result<Filter, ApiError> {
             "until" => f.until = Some(time(&value)?),
             "conversation" => f.conversation = Some(value),
             "action" => {
-                if !["escalate", "offer", "stay"].contains(&value.as_str()) {
-                    return Err(bad_query(&key, "action is escalate, offer or stay"));
+                if !Action::NAMES.contains(&value.as_str()) {
+                    return Err(bad_query(
+                        &key,
+                        format!("action is one of {}", Action::NAMES.join(", ")),
+                    ));
                 }
                 f.action = Some(value);
             }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod error;
 pub mod files;
+pub mod handback;
 pub mod live;
 pub mod phrases;
 mod raw;
@@ -21,6 +22,7 @@ pub mod triggers;
 
 pub use error::ConfigError;
 use error::in_range;
+pub use handback::{ContextConfig, HandbackConfig, RoutineTest};
 pub use store::StoreConfig;
 pub use tag::Tag;
 pub use triggers::{
@@ -79,6 +81,10 @@ pub struct Config {
     pub load: LoadLimits,
     /// The decision log and outcome events; read at start only.
     pub store: StoreConfig,
+    /// When a conversation a human owns may go back to the AI.
+    pub handback: HandbackConfig,
+    /// What the handoff context adds from the decision log.
+    pub context: ContextConfig,
 }
 
 /// Connection handling of the HTTP server. These take effect at start only.
@@ -393,6 +399,8 @@ impl Default for Config {
             decision: DecisionConfig::default(),
             load: LoadLimits::default(),
             store: StoreConfig::default(),
+            handback: HandbackConfig::default(),
+            context: ContextConfig::default(),
         }
     }
 }

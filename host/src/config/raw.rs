@@ -41,6 +41,10 @@ struct RawConfig {
     load: LoadLimits,
     #[serde(default)]
     store: StoreConfig,
+    #[serde(default)]
+    handback: HandbackConfig,
+    #[serde(default)]
+    context: ContextConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +161,8 @@ impl Config {
         raw.triggers.validate()?;
         raw.tiers.validate()?;
         raw.routing.validate()?;
+        raw.handback.validate()?;
+        raw.context.validate()?;
 
         let limits = d.limits.overlaid(&raw.limits);
         limits.check("limits")?;
@@ -238,6 +244,8 @@ impl Config {
             decision: raw.decision,
             load: raw.load,
             store: raw.store,
+            handback: raw.handback,
+            context: raw.context,
         })
     }
 }

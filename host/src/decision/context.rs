@@ -1,9 +1,12 @@
 //! The handoff context: what the human sees first, so their first line is
 //! never "can you tell me what happened?". Assembled from facts only: the
 //! topic, the emotional trajectory, what the AI tried and what failed, the
-//! customer record, the triggers that fired with the values they saw, and a
-//! one-line summary built from those.
+//! customer record, the triggers that fired with the values they saw, the
+//! customer's own statement of the problem, the files attached, who owned
+//! the conversation when, the customer's prior contacts when the decision
+//! log holds them, and a one-line summary built from those.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -12,12 +15,45 @@ use crate::decision::clock::clock;
 use crate::decision::emotion::{EmotionPoint, summary_line};
 use crate::decision::input::{Conversation, Customer, Role};
 use crate::decision::merge::Action;
+use crate::decision::ownership::Segment;
 use crate::decision::reasons::Reason;
 use crate::decision::signals::Signals;
+use crate::decision::story::{AttachmentRef, Statement, attachments, door_line, shorten};
 use crate::decision::triggers::{Report, turn_failed};
 
 /// Longest AI text quoted in an attempt.
 const QUOTE: usize = 160;
+
+/// One earlier conversation of the same customer, from the decision log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriorContact {
+    /// The conversation.
+    pub conversation_id: String,
+    /// Its first decision's time.
+    pub first_at: DateTime<Utc>,
+    /// The category of its latest decision.
+    pub category: Option<String>,
+    /// Whether any of its decisions escalated.
+    pub escalated: bool,
+    /// Whether an outcome event said it was resolved.
+    pub resolved: bool,
+    /// Whether an outcome event said it came back after that.
+    pub reopened: bool,
+    /// The customer's latest CSAT score for it, 1-5.
+    pub csat: Option<u8>,
+}
+
+/// The customer's earlier conversations, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriorContacts {
+    /// How far back the log was searched, in days.
+    pub days: u32,
+    /// How many conversations it found (more than are listed, at most
+    /// `context.prior_contacts_max` are).
+    pub count: u32,
+    /// The newest of them.
+    pub contacts: Vec<PriorContact>,
+}
 
 /// One AI turn, as the human should see it.
 #[derive(Debug, Clone, Serialize)]
@@ -68,17 +104,46 @@ pub struct Handoff {
     pub customer_turns: u32,
     /// Time since the customer's first message, `m:ss`.
     pub elapsed: String,
+    /// The customer's first substantive message, quoted.
+    pub customer_statement: Option<Statement>,
+    /// Files attached along the way, never fetched.
+    pub attachments: Vec<AttachmentRef>,
+    /// Who owned the conversation when, oldest first.
+    pub segments: Vec<Segment>,
+    /// The customer's earlier conversations, when the decision log holds
+    /// them (absent when there is no log, no customer id, or the lookup
+    /// failed or was slow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior_contacts: Option<PriorContacts>,
 }
 
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= QUOTE {
-        return text.to_owned();
+impl Handoff {
+    /// Adds the customer's prior contacts, and a sentence about them to the
+    /// summary.
+    pub fn add_prior_contacts(&mut self, prior: PriorContacts) {
+        if prior.count > 0 {
+            let escalated = prior.contacts.iter().filter(|c| c.escalated).count();
+            let reopened = prior.contacts.iter().filter(|c| c.reopened).count();
+            let mut s = format!(" Prior contacts: {} in {} days", prior.count, prior.days);
+            if escalated > 0 {
+                s.push_str(&format!(", {escalated} escalated"));
+            }
+            if reopened > 0 {
+                s.push_str(&format!(", {reopened} reopened"));
+            }
+            let scores: Vec<u8> = prior.contacts.iter().filter_map(|c| c.csat).collect();
+            if let Some(low) = scores.iter().min() {
+                s.push_str(&format!(", lowest CSAT {low}"));
+            }
+            s.push('.');
+            self.summary.push_str(&s);
+        }
+        self.prior_contacts = Some(prior);
     }
-    let cut: String = text.chars().take(QUOTE).collect();
-    format!("{cut}…")
 }
 
 /// Assembles the package. `reasons` are those that carried the action.
+#[allow(clippy::too_many_arguments)]
 pub fn handoff(
     conversation: &Conversation,
     signals: &Signals,
@@ -87,6 +152,7 @@ pub fn handoff(
     config: &Config,
     action: Action,
     reasons: &[Reason],
+    statement: Option<Statement>,
 ) -> Handoff {
     let first = conversation.customer_messages().next().map(|m| m.at);
     let offset =
@@ -100,7 +166,7 @@ pub fn handoff(
             let ai = m.ai.clone().unwrap_or_default();
             AiAttempt {
                 offset: offset(m.at),
-                text: shorten(&m.text),
+                text: shorten(&m.text, QUOTE),
                 failed: turn_failed(c, &ai),
                 intent: ai.intent,
                 outcome: ai.outcome,
@@ -141,9 +207,19 @@ pub fn handoff(
             Action::Escalate => "needs a human",
             Action::Offer => "should be offered a human",
             Action::Stay => "stays with the AI",
+            Action::HandBack => "can go back to the AI",
+            Action::StayWithHuman => "stays with the human",
         };
         let turns = signals.customer_turns;
-        let mut s = format!(
+        let door = door_line(
+            conversation,
+            &conversation.ownership,
+            &emotions,
+            action,
+            category.as_deref(),
+        );
+        let mut s = door.map(|d| d + " ").unwrap_or_default();
+        s += &format!(
             "{who} {what} after {turns} message{} over {elapsed}",
             if turns == 1 { "" } else { "s" }
         );
@@ -194,5 +270,9 @@ pub fn handoff(
             .collect(),
         customer_turns: signals.customer_turns,
         elapsed,
+        customer_statement: statement,
+        attachments: attachments(conversation),
+        segments: conversation.ownership.segments.clone(),
+        prior_contacts: None,
     }
 }

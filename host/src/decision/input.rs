@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::InputLimits;
+use crate::decision::ownership::Ownership;
 
 /// Longest accepted `conversation_id`, in bytes.
 pub const MAX_ID_LEN: usize = 256;
@@ -145,10 +146,110 @@ struct RawRequest {
 #[serde(deny_unknown_fields)]
 struct RawMessage {
     role: Role,
-    text: String,
+    text: Option<String>,
     at: String,
     ai: Option<Object<AiTurn>>,
+    event: Option<Object<RawEvent>>,
+    #[serde(default)]
+    attachments: Vec<Object<Attachment>>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    #[serde(rename = "type")]
+    kind: EventKind,
+    agent: Option<String>,
+    queue: Option<String>,
+    reason: Option<String>,
+}
+
+/// A change of who owns the conversation, reported on a `system` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The AI handed the conversation to a human (optional `agent`, `queue`).
+    HandoffToHuman,
+    /// A human passed it to another agent and/or queue.
+    Transfer,
+    /// A human gave it back to the AI.
+    HandbackToAi,
+}
+
+impl EventKind {
+    const NAMES: [&'static str; 3] = ["handoff_to_human", "transfer", "handback_to_ai"];
+
+    /// The name used in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::HandoffToHuman => Self::NAMES[0],
+            EventKind::Transfer => Self::NAMES[1],
+            EventKind::HandbackToAi => Self::NAMES[2],
+        }
+    }
+}
+
+/// Read from strings only, like [`Role`], so an unknown event is a field
+/// error listing the known ones.
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<EventKind, D::Error> {
+        struct KindName;
+        impl Visitor<'_> for KindName {
+            type Value = EventKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("one of \"handoff_to_human\", \"transfer\", \"handback_to_ai\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EventKind, E> {
+                match v {
+                    "handoff_to_human" => Ok(EventKind::HandoffToHuman),
+                    "transfer" => Ok(EventKind::Transfer),
+                    "handback_to_ai" => Ok(EventKind::HandbackToAi),
+                    other => Err(E::unknown_variant(other, &EventKind::NAMES)),
+                }
+            }
+        }
+        d.deserialize_str(KindName)
+    }
+}
+
+/// An ownership event, validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// The agent who took it (handoff, transfer) or gave it back (hand-back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The queue it went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Why, in the help desk's or the agent's words ("refund issued").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A file the customer or an agent attached, passed through to the human
+/// and to plugins; Escalator never fetches it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// The file name as shown to people.
+    pub name: String,
+    /// Its media type, for example `image/png`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Where the help desk keeps it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Most attachments on one message.
+pub const MAX_ATTACHMENTS: usize = 32;
+/// Longest name, agent, queue or media type, in bytes.
+const MAX_NAME: usize = 256;
+/// Longest attachment URL or event reason, in bytes.
+const MAX_LONG: usize = 4096;
 
 /// The customer in the conversation.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -203,6 +304,12 @@ pub struct Message {
     /// The AI's report, on AI turns only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai: Option<AiTurn>,
+    /// A change of owner, on system messages only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+    /// Files attached to the message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// A validated decision request. Serialised in the request's own shape, so
@@ -225,6 +332,9 @@ pub struct Conversation {
     pub messages: Vec<Message>,
     /// Attributes of the conversation.
     pub attributes: BTreeMap<String, String>,
+    /// Who owns it, read from the messages' events.
+    #[serde(skip)]
+    pub ownership: Ownership,
 }
 
 impl Conversation {
@@ -337,6 +447,51 @@ fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
     Ok(t)
 }
 
+/// Refuses a string longer than `max` bytes.
+fn bounded(path: &str, value: Option<&str>, max: usize) -> Result<(), InputError> {
+    match value {
+        Some(v) if v.len() > max => Err(field(
+            path,
+            format!("must be at most {max} bytes, got {}", v.len()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the ownership event of message `i`.
+fn event(i: usize, role: Role, raw: RawEvent) -> Result<Event, InputError> {
+    let path = |f: &str| format!("messages[{i}].event{f}");
+    if role != Role::System {
+        return Err(field(
+            path(""),
+            "only messages with role \"system\" may carry `event`",
+        ));
+    }
+    let named = |f: &str, v: Option<String>, max: usize| -> Result<Option<String>, InputError> {
+        bounded(&path(&format!(".{f}")), v.as_deref(), max)?;
+        Ok(v.filter(|s| !s.trim().is_empty()))
+    };
+    let agent = named("agent", raw.agent, MAX_NAME)?;
+    let queue = named("queue", raw.queue, MAX_NAME)?;
+    let reason = named("reason", raw.reason, MAX_LONG)?;
+    match raw.kind {
+        EventKind::Transfer if agent.is_none() && queue.is_none() => Err(field(
+            path(""),
+            "a transfer names the `agent` and/or `queue` it goes to",
+        )),
+        EventKind::HandbackToAi if queue.is_some() => Err(field(
+            path(".queue"),
+            "a hand-back to the AI goes to no queue",
+        )),
+        kind => Ok(Event {
+            kind,
+            agent,
+            queue,
+            reason,
+        }),
+    }
+}
+
 fn validate(
     raw: RawRequest,
     server_now: DateTime<Utc>,
@@ -367,7 +522,20 @@ fn validate(
     }
     let mut messages = Vec::with_capacity(raw.messages.len());
     for (i, Object(m)) in raw.messages.into_iter().enumerate() {
-        let chars = m.text.chars().count();
+        let event = m.event.map(|Object(e)| event(i, m.role, e)).transpose()?;
+        // An event may stand for the message's text; any other message says
+        // something.
+        let text = match m.text {
+            Some(text) => text,
+            None if event.is_some() => String::new(),
+            None => {
+                return Err(field(
+                    format!("messages[{i}].text"),
+                    "missing field `text` (only a message with an `event` may leave it out)",
+                ));
+            }
+        };
+        let chars = text.chars().count();
         if chars > limits.max_message_chars as usize {
             return Err(field(
                 format!("messages[{i}].text"),
@@ -395,14 +563,37 @@ fn validate(
                 ));
             }
         }
+        if m.attachments.len() > MAX_ATTACHMENTS {
+            return Err(field(
+                format!("messages[{i}].attachments"),
+                format!(
+                    "at most {MAX_ATTACHMENTS} attachments per message, got {}",
+                    m.attachments.len()
+                ),
+            ));
+        }
+        let attachments: Vec<Attachment> = m.attachments.into_iter().map(|Object(a)| a).collect();
+        for (j, a) in attachments.iter().enumerate() {
+            let at = |f: &str| format!("messages[{i}].attachments[{j}].{f}");
+            bounded(&at("name"), Some(&a.name), MAX_NAME)?;
+            if a.name.trim().is_empty() {
+                return Err(field(at("name"), "must not be empty"));
+            }
+            bounded(&at("type"), a.media_type.as_deref(), MAX_NAME)?;
+            bounded(&at("url"), a.url.as_deref(), MAX_LONG)?;
+        }
         messages.push(Message {
             role: m.role,
-            text: m.text,
+            text,
             at,
             ai,
+            event,
+            attachments,
         });
     }
+    let ownership = Ownership::read(&messages)?;
     Ok(Conversation {
+        ownership,
         id: raw.conversation_id,
         channel: raw.channel,
         now,

@@ -13,7 +13,20 @@
 //!
 //! The result does not depend on the order of the votes: weights are summed
 //! in sorted order (float addition is not associative) and ties are broken
-//! by source name.
+//! by source name. A `hand_back` vote counts as `stay` here.
+//!
+//! While a human owns the conversation, [`merge_handback`] asks the other
+//! question — may it go back to the AI? — by rules of its own:
+//! 1. Abstain and `stay` votes are ignored (a plugin written before
+//!    ownership existed says `stay` to mean "the AI keeps it", which says
+//!    nothing about taking it back).
+//! 2. An `escalate` vote is a vote to keep the conversation with the human.
+//!    It holds the conversation outright — `stay_with_human` whatever the
+//!    score — when it is hard, or when a built-in trigger cast it (the
+//!    customer is still upset, a guarded topic or a priority account, a
+//!    bounce, a customer not heard since the handoff).
+//! 3. Otherwise score = Σ `hand_back` weights − Σ keep weights;
+//!    score ≥ `handback.threshold` → `hand_back`, else `stay_with_human`.
 
 use std::collections::BTreeSet;
 
@@ -25,7 +38,7 @@ use crate::decision::vote::{Routing, Verdict, Vote};
 
 /// What the merged decision tells the caller to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Hand the conversation to a human now.
     Escalate,
@@ -33,6 +46,28 @@ pub enum Action {
     Offer,
     /// Keep the conversation with the AI.
     Stay,
+    /// A human owns the conversation and may give it back to the AI: the
+    /// customer is calm and what remains is routine.
+    HandBack,
+    /// A human owns the conversation and should keep it.
+    StayWithHuman,
+}
+
+impl Action {
+    /// The name used in responses and in the decision log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Escalate => "escalate",
+            Action::Offer => "offer",
+            Action::Stay => "stay",
+            Action::HandBack => "hand_back",
+            Action::StayWithHuman => "stay_with_human",
+        }
+    }
+
+    /// Every action, as named.
+    pub const NAMES: [&'static str; 5] =
+        ["escalate", "offer", "stay", "hand_back", "stay_with_human"];
 }
 
 /// The merge's result.
@@ -67,7 +102,7 @@ pub fn merge(votes: &[Vote], config: &MergeConfig) -> Outcome {
         .filter(|&i| counted(&votes[i]) && votes[i].verdict == Verdict::Escalate)
         .collect();
     let stay: Vec<usize> = (0..votes.len())
-        .filter(|&i| counted(&votes[i]) && votes[i].verdict == Verdict::Stay)
+        .filter(|&i| matches!(votes[i].verdict, Verdict::Stay | Verdict::HandBack))
         .collect();
 
     let score = stable_sum(escalate.iter().map(|&i| votes[i].weight).collect())
@@ -89,15 +124,10 @@ pub fn merge(votes: &[Vote], config: &MergeConfig) -> Outcome {
 
     let mut carried_by = match action {
         _ if hard => hard_votes,
-        Action::Escalate | Action::Offer => escalate.clone(),
         Action::Stay => stay,
+        _ => escalate.clone(),
     };
-    carried_by.sort_by(|&a, &b| {
-        votes[b]
-            .weight
-            .total_cmp(&votes[a].weight)
-            .then_with(|| votes[a].source.cmp(&votes[b].source))
-    });
+    heaviest_first(&mut carried_by, votes);
 
     Outcome {
         action,
@@ -105,6 +135,56 @@ pub fn merge(votes: &[Vote], config: &MergeConfig) -> Outcome {
         hard,
         priority: escalate.iter().filter_map(|&i| votes[i].priority).max(),
         routing: union_routing(escalate.iter().map(|&i| &votes[i])),
+        carried_by,
+    }
+}
+
+/// Orders vote indices heaviest first, ties by source.
+fn heaviest_first(indices: &mut [usize], votes: &[Vote]) {
+    indices.sort_by(|&a, &b| {
+        votes[b]
+            .weight
+            .total_cmp(&votes[a].weight)
+            .then_with(|| votes[a].source.cmp(&votes[b].source))
+    });
+}
+
+/// Merges `votes` while a human owns the conversation: `hand_back` or
+/// `stay_with_human`, by the rules in the module's documentation.
+/// `threshold` is `handback.threshold`.
+pub fn merge_handback(votes: &[Vote], threshold: f64) -> Outcome {
+    let keep: Vec<usize> = (0..votes.len())
+        .filter(|&i| votes[i].verdict == Verdict::Escalate)
+        .collect();
+    let back: Vec<usize> = (0..votes.len())
+        .filter(|&i| votes[i].verdict == Verdict::HandBack)
+        .collect();
+    let holds: Vec<usize> = keep
+        .iter()
+        .copied()
+        .filter(|&i| votes[i].hard || matches!(votes[i].source, Source::Builtin(_)))
+        .filter(|&i| votes[i].hard || votes[i].weight > 0.0)
+        .collect();
+    let score = stable_sum(back.iter().map(|&i| votes[i].weight).collect())
+        - stable_sum(keep.iter().map(|&i| votes[i].weight).collect());
+    let held = !holds.is_empty();
+    let action = if !held && score >= threshold {
+        Action::HandBack
+    } else {
+        Action::StayWithHuman
+    };
+    let mut carried_by = match action {
+        _ if held => holds,
+        Action::HandBack => back,
+        _ => keep.clone(),
+    };
+    heaviest_first(&mut carried_by, votes);
+    Outcome {
+        action,
+        score,
+        hard: held,
+        priority: keep.iter().filter_map(|&i| votes[i].priority).max(),
+        routing: union_routing(keep.iter().map(|&i| &votes[i])),
         carried_by,
     }
 }

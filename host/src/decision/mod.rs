@@ -2,7 +2,10 @@
 //! → [`signals`] and [`emotion`] (sentiment, trajectory, confidence, elapsed
 //! time) → [`triggers`] (the built-in votes) → [`merge`] (with the plugins'
 //! votes, which `plugin` adds) → [`tier`], [`route`], [`reasons`] and
-//! [`context`] → the [`Decision`] returned to the caller.
+//! [`context`] → the [`Decision`] returned to the caller. [`ownership`]
+//! reads who owns the conversation from its events, which decides what the
+//! triggers judge and which question the merge answers; [`story`] tells the
+//! human what happened on the way.
 //!
 //! Nothing here runs plugins or speaks HTTP: a plugin is only a voter
 //! (its vote, source and failure class are defined here), and
@@ -13,6 +16,7 @@ pub mod context;
 pub mod emotion;
 pub mod input;
 pub mod merge;
+pub mod ownership;
 pub mod reading;
 pub mod reasons;
 pub mod response;
@@ -20,6 +24,7 @@ pub mod route;
 pub mod settled;
 pub mod signals;
 pub mod source;
+pub mod story;
 pub mod tier;
 pub mod triggers;
 pub mod vote;

@@ -6,7 +6,8 @@
 //! | `low_confidence`, `low_confidence_streak`, `ai_could_not_answer`, `turn_budget`, `time_budget` | `out_of_scope` |
 //! | `negative_sentiment`, `frustration_streak`, `frustrated`, `answer_disputed` | `ai_gave_wrong_answer` |
 //! | `customer_requested_human`, `human_maybe` | `customer_demanded_human` |
-//! | `always_escalate_topic`, `topic_question`, `priority_account`, `plugin_failed` | `policy_required_human` |
+//! | `always_escalate_topic`, `topic_question`, `priority_account`, `plugin_failed`, `repeat_handoff` | `policy_required_human` |
+//! | `routine_request`, `not_routine`, `awaiting_customer` (hand-back) | `other` |
 //!
 //! Plugin codes are namespaced as `<plugin>/<code>`; operators tag them in
 //! the plugin's config section (`reason_tags = { vip_account = "policy_required_human" }`),
@@ -64,6 +65,15 @@ pub enum Code {
     TopicQuestion,
     /// The customer may want a human later: offer one.
     HumanMaybe,
+    /// A human owns the conversation and what remains is routine: it can go
+    /// back to the AI.
+    RoutineRequest,
+    /// A human owns the conversation and what remains is not shown routine.
+    NotRoutine,
+    /// The conversation changed hands too often: it stays with a senior agent.
+    RepeatHandoff,
+    /// The customer has not written since a human took over.
+    AwaitingCustomer,
 }
 
 impl Code {
@@ -85,6 +95,10 @@ impl Code {
             Code::Frustrated => "frustrated",
             Code::TopicQuestion => "topic_question",
             Code::HumanMaybe => "human_maybe",
+            Code::RoutineRequest => "routine_request",
+            Code::NotRoutine => "not_routine",
+            Code::RepeatHandoff => "repeat_handoff",
+            Code::AwaitingCustomer => "awaiting_customer",
         }
     }
 
@@ -104,7 +118,9 @@ impl Code {
             Code::AlwaysEscalateTopic
             | Code::TopicQuestion
             | Code::PriorityAccount
-            | Code::PluginFailed => Tag::PolicyRequiredHuman,
+            | Code::PluginFailed
+            | Code::RepeatHandoff => Tag::PolicyRequiredHuman,
+            Code::RoutineRequest | Code::NotRoutine | Code::AwaitingCustomer => Tag::Other,
         }
     }
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::decision::context::Handoff;
 use crate::decision::merge::Action;
+use crate::decision::ownership::{Owner, Ownership};
 use crate::decision::reasons::Reason;
 use crate::decision::route::Route;
 use crate::decision::tier::Tier;
@@ -18,7 +19,8 @@ pub struct Decision {
     pub decision_id: String,
     /// The conversation decided on.
     pub conversation_id: String,
-    /// `escalate`, `offer` or `stay`.
+    /// `escalate`, `offer` or `stay` while the AI owns the conversation;
+    /// `hand_back` or `stay_with_human` while a human does.
     pub action: Action,
     /// True when `action` is `escalate`.
     pub escalate: bool,
@@ -34,6 +36,8 @@ pub struct Decision {
     pub route: Route,
     /// The votes that carried the action, heaviest first.
     pub reasons: Vec<Reason>,
+    /// Who owns the conversation.
+    pub ownership: OwnershipState,
     /// What the human needs to know.
     pub context: Handoff,
     /// While the time budget is not spent: when to ask again.
@@ -48,4 +52,39 @@ pub struct Decision {
     pub generation: u64,
     /// Time spent deciding, in microseconds.
     pub elapsed_us: u64,
+}
+
+/// Who owns the conversation, as the decision reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnershipState {
+    /// `ai` or `human`.
+    pub owner: Owner,
+    /// The agent, while a human owns it and the help desk named them.
+    pub agent: Option<String>,
+    /// The queue, while a human owns it.
+    pub queue: Option<String>,
+    /// Ownership changes so far.
+    pub changes: u32,
+    /// Handoffs to a human so far.
+    pub handoffs: u32,
+    /// More changes than `handback.max_ownership_changes`: routed to a
+    /// senior agent, never handed back.
+    pub flagged: bool,
+    /// The index of the first message the built-in triggers judged.
+    pub judged_from: usize,
+}
+
+impl OwnershipState {
+    /// The state of `ownership`; `flagged` as the hand-back rules found.
+    pub fn of(ownership: &Ownership, flagged: bool) -> OwnershipState {
+        OwnershipState {
+            owner: ownership.owner,
+            agent: ownership.agent.clone(),
+            queue: ownership.queue.clone(),
+            changes: ownership.changes,
+            handoffs: ownership.handoffs,
+            flagged,
+            judged_from: ownership.judged_from(),
+        }
+    }
 }

@@ -44,6 +44,17 @@ impl Signals {
             .iter()
             .map(|m| (m.role == Role::Customer).then(|| sentiment(&m.text)))
             .collect();
+        Signals::from_scores(conversation, message_sentiment)
+    }
+
+    /// The signals of `view`, the part of the conversation these signals
+    /// were computed for that starts at message `from`: sentiment is taken,
+    /// not scored again.
+    pub fn since(&self, view: &Conversation, from: usize) -> Signals {
+        Signals::from_scores(view, self.message_sentiment[from..].to_vec())
+    }
+
+    fn from_scores(conversation: &Conversation, message_sentiment: Vec<Option<f64>>) -> Signals {
         let confidences = conversation
             .messages
             .iter()

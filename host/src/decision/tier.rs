@@ -6,6 +6,10 @@
 //!   above `tiers.ai_assisted_from` (0.3): something is pulling towards a human;
 //! - `ai_resolved` (tier 1): otherwise.
 //!
+//! While a human owns the conversation, `stay_with_human` is `human_led`,
+//! and `hand_back` is `ai_assisted`: the AI leads again, on a conversation a
+//! human has just stabilised.
+//!
 //! The tier is recomputed on every decision, so it moves with the conversation.
 
 use serde::Serialize;
@@ -28,8 +32,8 @@ pub enum Tier {
 /// The tier of a merged outcome.
 pub fn tier(outcome: &Outcome, config: &TierConfig) -> Tier {
     match outcome.action {
-        Action::Escalate => Tier::HumanLed,
-        Action::Offer => Tier::AiAssisted,
+        Action::Escalate | Action::StayWithHuman => Tier::HumanLed,
+        Action::Offer | Action::HandBack => Tier::AiAssisted,
         Action::Stay if outcome.score >= config.ai_assisted_from => Tier::AiAssisted,
         Action::Stay => Tier::AiResolved,
     }
@@ -37,7 +41,9 @@ pub fn tier(outcome: &Outcome, config: &TierConfig) -> Tier {
 
 /// The decision's priority, 0-100:
 ///
-/// - 0: the AI keeps the conversation;
+/// - 0: the AI keeps the conversation, or gets it back;
+/// - while a human keeps it: the highest priority a vote to keep it asked
+///   for, or 0;
 /// - otherwise the highest priority an escalate vote asked for, or, when none
 ///   did, 50 for an escalation and 30 for an offer.
 ///
@@ -48,7 +54,8 @@ pub fn tier(outcome: &Outcome, config: &TierConfig) -> Tier {
 /// line, 30-59 normal queue.
 pub fn priority(outcome: &Outcome) -> u8 {
     match outcome.action {
-        Action::Stay => 0,
+        Action::Stay | Action::HandBack => 0,
+        Action::StayWithHuman => outcome.priority.unwrap_or(0),
         Action::Escalate => outcome.priority.unwrap_or(50),
         Action::Offer => outcome.priority.unwrap_or(30),
     }

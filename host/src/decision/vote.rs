@@ -61,14 +61,18 @@ impl fmt::Display for FailureKind {
 
 /// The direction of a vote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// A human should take over.
+    /// A human should take over; while a human owns the conversation, a
+    /// human should keep it.
     Escalate,
     /// The AI should keep the conversation.
     Stay,
     /// No opinion; ignored by the merge.
     Abstain,
+    /// While a human owns the conversation: it can go back to the AI. While
+    /// the AI owns it, counted as `stay`.
+    HandBack,
 }
 
 /// Hints for choosing the human who takes over.

@@ -53,7 +53,7 @@ fn default_acceptable(expect: Action) -> Vec<Action> {
     match expect {
         Action::Escalate => vec![Action::Escalate],
         Action::Offer => vec![Action::Offer, Action::Escalate],
-        Action::Stay => vec![Action::Stay],
+        other => vec![other],
     }
 }
 

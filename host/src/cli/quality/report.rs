@@ -42,7 +42,9 @@ impl Tally {
                 self.should_stay += 1;
                 self.needless += u32::from(got == Action::Escalate);
             }
-            Action::Offer => {}
+            // Offers, and the two answers about a conversation a human
+            // owns, count only towards agreement.
+            _ => {}
         }
     }
 

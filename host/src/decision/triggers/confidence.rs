@@ -112,7 +112,7 @@ impl Trigger for Confidence<'_> {
 }
 
 /// Whether `outcome` is one of those that mean the AI could not answer.
-fn could_not_answer(c: &ConfidenceConfig, outcome: &str) -> bool {
+pub fn could_not_answer(c: &ConfidenceConfig, outcome: &str) -> bool {
     c.could_not_answer
         .iter()
         .any(|x| x.eq_ignore_ascii_case(outcome))

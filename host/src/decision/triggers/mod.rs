@@ -6,12 +6,14 @@
 mod account;
 mod budget;
 mod confidence;
+mod handback;
 mod human_request;
 mod sentiment;
 mod topic;
 
 pub use budget::re_evaluate_at;
-pub use confidence::turn_failed;
+pub use confidence::{could_not_answer, turn_failed};
+pub use handback::Handback;
 
 use std::time::Instant;
 
@@ -21,6 +23,7 @@ use serde_json::Value;
 use crate::config::TriggersConfig;
 use crate::decision::emotion::EmotionPoint;
 use crate::decision::input::Conversation;
+use crate::decision::ownership::Owner;
 use crate::decision::reading::Reading;
 use crate::decision::reasons::Code;
 use crate::decision::signals::Signals;
@@ -46,6 +49,9 @@ pub struct Context<'a> {
     pub moved_on: &'a [bool],
     /// Whether the caller asked for `?explain=true`.
     pub explain: bool,
+    /// Who owns the conversation. While a human does, only the triggers
+    /// that can hold it with the human run (sentiment, topic, account).
+    pub owner: Owner,
 }
 
 /// A trigger's finding: its vote (if it fires) and what it saw.
@@ -126,6 +132,16 @@ impl Report {
             thresholds: Value::Null,
         }
     }
+
+    /// The report of a trigger that has nothing to say while a human owns
+    /// the conversation: a budget, a shaky AI turn or a request for a human
+    /// is no reason to keep a human who is already there.
+    fn not_for_human(trigger: &'static str) -> Report {
+        Report {
+            observed: serde_json::json!({ "skipped": "a human owns the conversation" }),
+            ..Report::not_run(trigger, true)
+        }
+    }
 }
 
 /// Runs every enabled trigger. Each enabled trigger casts exactly one vote
@@ -139,76 +155,99 @@ pub fn evaluate(
     deadline: Instant,
 ) -> (Vec<Vote>, Vec<Report>) {
     let c = config;
-    // Every trigger with the operator's switch and weight for it, on the
-    // stack: a decision allocates nothing to list them.
-    let all: [(&dyn Trigger, bool, f64); 6] = [
+    // Every trigger with the operator's switch and weight for it, and
+    // whether it holds a conversation a human owns, on the stack: a
+    // decision allocates nothing to list them.
+    let all: [(&dyn Trigger, bool, f64, bool); 6] = [
         (
             &confidence::Confidence(&c.confidence),
             c.confidence.enabled,
             c.confidence.weight,
+            false,
         ),
         (
             &sentiment::Sentiment(&c.sentiment),
             c.sentiment.enabled,
             c.sentiment.weight,
+            true,
         ),
-        (&topic::Topic(&c.topic), c.topic.enabled, c.topic.weight),
+        (
+            &topic::Topic(&c.topic),
+            c.topic.enabled,
+            c.topic.weight,
+            true,
+        ),
         (
             &account::Account(&c.account),
             c.account.enabled,
             c.account.weight,
+            true,
         ),
         (
             &budget::Budget(&c.budget),
             c.budget.enabled,
             c.budget.weight,
+            false,
         ),
         (
             &human_request::HumanRequest(&c.human_request),
             c.human_request.enabled,
             c.human_request.weight,
+            false,
         ),
     ];
     let mut votes = Vec::with_capacity(all.len());
     let mut reports = Vec::with_capacity(all.len());
-    for (t, enabled, weight) in all {
+    for (t, enabled, weight, holds_for_human) in all {
         if !enabled {
             reports.push(Report::not_run(t.name(), false));
             continue;
         }
-        let start = Instant::now();
-        if start >= deadline {
-            votes.push(Vote::failed(
-                Source::Builtin(t.name()),
-                FailureKind::Deadline,
-                "not run: the decision's deadline (decision.deadline_ms) had passed".into(),
-            ));
-            reports.push(Report::not_run(t.name(), true));
+        if ctx.owner == Owner::Human && !holds_for_human {
+            reports.push(Report::not_for_human(t.name()));
             continue;
         }
-        let check = t.check(ctx);
-        let source = Source::Builtin(t.name());
-        let mut vote = match check.vote {
-            Some(mut vote) => {
-                vote.source = source;
-                vote
-            }
-            None => Vote::new(source, Verdict::Abstain),
-        };
-        vote.weight *= weight;
-        vote.elapsed_us = start.elapsed().as_micros() as u64;
-        let fired = vote.verdict == Verdict::Escalate;
-        reports.push(Report {
-            trigger: t.name(),
-            enabled: true,
-            fired,
-            reason: fired.then(|| vote.reason.clone()),
-            observed: check.observed,
-            thresholds: check.thresholds,
-        });
+        let (vote, report) = run(t, weight, ctx, deadline);
+        reports.push(report);
         votes.push(vote);
     }
     (votes, reports)
+}
+
+/// Runs one enabled trigger, its vote weighted by `weight`. A trigger
+/// reached after `deadline` is not run: its vote fails as `deadline`, and
+/// counts for nothing.
+pub fn run(t: &dyn Trigger, weight: f64, ctx: &Context<'_>, deadline: Instant) -> (Vote, Report) {
+    let start = Instant::now();
+    if start >= deadline {
+        let vote = Vote::failed(
+            Source::Builtin(t.name()),
+            FailureKind::Deadline,
+            "not run: the decision's deadline (decision.deadline_ms) had passed".into(),
+        );
+        return (vote, Report::not_run(t.name(), true));
+    }
+    let check = t.check(ctx);
+    let source = Source::Builtin(t.name());
+    let mut vote = match check.vote {
+        Some(mut vote) => {
+            vote.source = source;
+            vote
+        }
+        None => Vote::new(source, Verdict::Abstain),
+    };
+    vote.weight *= weight;
+    vote.elapsed_us = start.elapsed().as_micros() as u64;
+    let fired = matches!(vote.verdict, Verdict::Escalate | Verdict::HandBack);
+    let report = Report {
+        trigger: t.name(),
+        enabled: true,
+        fired,
+        reason: fired.then(|| vote.reason.clone()),
+        observed: check.observed,
+        thresholds: check.thresholds,
+    };
+    (vote, report)
 }
 
 /// An escalate vote with a reason, a detail and a priority; `evaluate`
