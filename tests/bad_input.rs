@@ -87,6 +87,54 @@ async fn each_kind_of_bad_request_gets_its_status_code_and_field() {
             "invalid_field",
             Some("mesages"),
         ),
+        (
+            with_message(json!({"role": "system", "event": {"type": "escalated"}})),
+            422,
+            "invalid_field",
+            Some("messages[0].event.type"),
+        ),
+        (
+            with_message(json!({"event": {"type": "handoff_to_human"}})),
+            422,
+            "invalid_field",
+            Some("messages[0].event"),
+        ),
+        (
+            with_message(json!({"role": "system", "event": {"type": "transfer"}})),
+            422,
+            "invalid_field",
+            Some("messages[0].event"),
+        ),
+        (
+            with_message(
+                json!({"role": "system", "event": {"type": "handoff_to_human", "agnt": "x"}}),
+            ),
+            422,
+            "invalid_field",
+            Some("messages[0].event.agnt"),
+        ),
+        (
+            json!({"conversation_id": "c", "messages": [
+                {"role": "system", "at": "2026-01-01T00:00:00Z", "event": {"type": "handoff_to_human"}},
+                {"role": "system", "at": "2026-01-01T00:01:00Z", "event": {"type": "handoff_to_human"}},
+            ]})
+            .to_string(),
+            422,
+            "invalid_field",
+            Some("messages[1].event.type"),
+        ),
+        (
+            with_message(json!({"attachments": [{"name": ""}]})),
+            422,
+            "invalid_field",
+            Some("messages[0].attachments[0].name"),
+        ),
+        (
+            with_message(json!({"attachments": [{"name": "a.png", "size": 3}]})),
+            422,
+            "invalid_field",
+            Some("messages[0].attachments[0].size"),
+        ),
     ];
     for (body, status, code, field) in cases {
         let (got, err) = post_raw(&server, "application/json", body.clone().into_bytes()).await;

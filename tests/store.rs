@@ -343,6 +343,7 @@ fn rows() -> Vec<Row> {
                 subcategory: None,
                 customer_tier: Some("pro".into()),
                 language: Some(["en", "pt-BR", "es"][(i % 3) as usize].into()),
+                customer_id: (i % 5 != 0).then(|| format!("cus-{}", i % 2)),
                 action: action.into(),
                 tier: "human_led".into(),
                 priority: i % 100,
@@ -503,6 +504,24 @@ async fn answers(db: &Db) -> Value {
         .unwrap()
     );
     out["events"] = json!(db.events_between(None, None, None, 1000).await.unwrap());
+    let prior = |customer: &'static str, exclude: &'static str, max: usize| async move {
+        let (count, contacts) = db
+            .prior_contacts(
+                customer,
+                exclude,
+                1_700_000_000_000_000,
+                1_700_000_011_000_000,
+                max,
+            )
+            .await
+            .unwrap();
+        json!({"count": count, "contacts": contacts})
+    };
+    out["prior"] = json!([
+        prior("cus-1", "conv-3", 3).await,
+        prior("cus-0", "none", 10).await,
+        prior("nobody", "none", 10).await,
+    ]);
     out["deleted"] = json!(db.delete_before(1_800_000_000_000_010).await.unwrap());
     out["count_after"] = json!(db.count_decisions().await.unwrap());
     out["listed_after"] = json!(db.decisions(&filters[7]).await.unwrap());
@@ -523,6 +542,20 @@ async fn sqlite_and_postgres_give_the_same_answer_to_every_query() {
     assert_eq!(a["events_second"][0], 4, "{}", a["events_second"]);
     assert_eq!(a["deleted"], 10);
     assert_eq!(a["listed"][1].as_array().unwrap().len(), 7);
+    // Customer cus-1 (odd i, not a multiple of 5) spoke in conversations
+    // 1-6 and 0; without conv-3, six, the newest three listed.
+    assert_eq!(a["prior"][0]["count"], 6, "{}", a["prior"][0]);
+    assert_eq!(a["prior"][0]["contacts"].as_array().unwrap().len(), 3);
+    assert!(
+        a["prior"][1]["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["resolved"] == true && c["csat"].is_u64()),
+        "{}",
+        a["prior"][1]
+    );
+    assert_eq!(a["prior"][2]["count"], 0);
     for key in a.as_object().unwrap().keys() {
         assert_eq!(a[key], b[key], "SQLite and PostgreSQL differ on {key}");
     }

@@ -52,8 +52,9 @@ pub mod __bindings {
 
 pub use __bindings::escalator::rules::host::Level;
 pub use __bindings::escalator::rules::types::{
-    AiTurn, Attribute, Conversation, Customer, Input, Message, PluginInfo, Role, Routing, Setting,
-    SettingSpec, SettingType, SettingValue, Signals, Topic, Verdict, Vote,
+    AiTurn, Attachment, Attribute, Conversation, Customer, EventKind, Input, Message, Owner,
+    Ownership, OwnershipEvent, PluginInfo, Role, Routing, Setting, SettingSpec, SettingType,
+    SettingValue, Signals, Topic, Verdict, Vote,
 };
 
 /// The version of the `escalator:rules` interface this SDK builds against,
@@ -181,6 +182,20 @@ impl Input {
             .messages
             .iter()
             .filter(|m| m.role == Role::Customer)
+    }
+
+    /// The messages of the current stretch: since the AI's latest hand-back
+    /// while the AI owns the conversation, since the handoff while a human
+    /// does. The built-in triggers judge only these.
+    pub fn segment(&self) -> &[Message] {
+        let start = (self.ownership.segment_start as usize).min(self.conversation.messages.len());
+        &self.conversation.messages[start..]
+    }
+
+    /// Whether a human owns the conversation: then Escalator asks whether
+    /// it can go back to the AI, and [`Vote::hand_back`] says it can.
+    pub fn human_owns(&self) -> bool {
+        self.ownership.owner == Owner::Human
     }
 
     /// The text of the customer's latest message, if any.

@@ -14,8 +14,8 @@
 //! ```
 
 use crate::{
-    AiTurn, Attribute, Conversation, Customer, Input, Message, Role, Setting, SettingValue,
-    Signals, Topic,
+    AiTurn, Attribute, Conversation, Customer, EventKind, Input, Message, Owner, Ownership,
+    OwnershipEvent, Role, Setting, SettingValue, Signals, Topic,
 };
 
 /// Builds an [`Input`] message by message; timestamps advance 30 s a message.
@@ -65,6 +65,14 @@ impl InputBuilder {
                     customer_turns: 0,
                     now_ms: start,
                 },
+                ownership: Ownership {
+                    owner: Owner::Ai,
+                    agent: None,
+                    queue: None,
+                    changes: 0,
+                    handoffs: 0,
+                    segment_start: 0,
+                },
             },
         }
     }
@@ -76,10 +84,49 @@ impl InputBuilder {
             text: text.into(),
             at_ms: self.clock_ms,
             ai,
+            event: None,
+            attachments: Vec::new(),
         });
         self
     }
 
+    fn event(mut self, kind: EventKind, agent: Option<&str>) -> Self {
+        self.clock_ms += 30_000;
+        self.input.conversation.messages.push(Message {
+            role: Role::System,
+            text: String::new(),
+            at_ms: self.clock_ms,
+            ai: None,
+            event: Some(OwnershipEvent {
+                kind,
+                agent: agent.map(Into::into),
+                queue: None,
+                reason: None,
+            }),
+            attachments: Vec::new(),
+        });
+        self
+    }
+
+    /// Adds a handoff to a human agent.
+    pub fn handoff_to(self, agent: &str) -> Self {
+        self.event(EventKind::HandoffToHuman, Some(agent))
+    }
+
+    /// Adds a transfer to another agent.
+    pub fn transfer_to(self, agent: &str) -> Self {
+        self.event(EventKind::Transfer, Some(agent))
+    }
+
+    /// Adds a hand-back to the AI.
+    pub fn hand_back(self) -> Self {
+        self.event(EventKind::HandbackToAi, None)
+    }
+
+    /// Adds an agent's message.
+    pub fn agent_says(self, text: &str) -> Self {
+        self.push(Role::Agent, text, None)
+    }
     /// Adds a customer message.
     pub fn customer_says(self, text: &str) -> Self {
         self.push(Role::Customer, text, None)
@@ -141,9 +188,28 @@ impl InputBuilder {
         self
     }
 
-    /// Finishes the input, filling in the signals the host would compute
-    /// (except sentiment, which is left empty).
+    /// Finishes the input, filling in the signals and ownership the host
+    /// would compute (except sentiment, which is left empty).
     pub fn build(mut self) -> Input {
+        let ownership = &mut self.input.ownership;
+        for (i, m) in self.input.conversation.messages.iter().enumerate() {
+            let Some(e) = &m.event else { continue };
+            ownership.changes += 1;
+            match e.kind {
+                EventKind::HandoffToHuman => {
+                    ownership.owner = Owner::Human;
+                    ownership.handoffs += 1;
+                    ownership.agent = e.agent.clone();
+                    ownership.segment_start = i as u32;
+                }
+                EventKind::Transfer => ownership.agent = e.agent.clone(),
+                EventKind::HandbackToAi => {
+                    ownership.owner = Owner::Ai;
+                    ownership.agent = None;
+                    ownership.segment_start = i as u32;
+                }
+            }
+        }
         let messages = &self.input.conversation.messages;
         let confidences: Vec<f64> = messages
             .iter()

@@ -34,6 +34,12 @@ impl Vote {
         Self::with_verdict(Verdict::Stay, reason, detail)
     }
 
+    /// While a human owns the conversation: it can go back to the AI, with
+    /// weight 1.0. While the AI owns it, this counts as [`Vote::stay`].
+    pub fn hand_back(reason: &str, detail: &str) -> Self {
+        Self::with_verdict(Verdict::HandBack, reason, detail)
+    }
+
     /// No opinion; the merge ignores it.
     pub fn abstain() -> Self {
         Self::with_verdict(Verdict::Abstain, "", "")

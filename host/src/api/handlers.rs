@@ -11,6 +11,7 @@ use super::request::DecideRequest;
 use super::state::AppState;
 use super::views::{Compiling, PluginView, PluginsView};
 use crate::decide::decide as run_decision;
+use crate::decision::merge::Action;
 use crate::plugin::status::LoadState;
 use crate::store::Entry;
 
@@ -32,7 +33,8 @@ pub async fn decide(
     let runtime = state.registry.runtime().clone();
     let mut request = request;
     let (config_version, config_sha256) = request.config_version.clone();
-    let (decision, conversation) = tokio::task::spawn_blocking(move || {
+    let context_config = request.config.context;
+    let (mut decision, conversation) = tokio::task::spawn_blocking(move || {
         let conversation = request.conversation()?;
         let decision = run_decision(
             &conversation,
@@ -45,6 +47,24 @@ pub async fn decide(
     })
     .await
     .map_err(ApiError::internal)??;
+    // A human reads the context of these: the customer's history helps
+    // them. Looked up after deciding (it changes no vote), bounded in time.
+    if let (Some(store), Some(customer)) = (&state.store, conversation.customer.id.as_deref())
+        && matches!(
+            decision.action,
+            Action::Escalate | Action::Offer | Action::StayWithHuman
+        )
+        && let Some(prior) = store
+            .prior_contacts(
+                customer,
+                &conversation.id,
+                conversation.now,
+                &context_config,
+            )
+            .await
+    {
+        decision.context.add_prior_contacts(prior);
+    }
     tracing::info!(
         decision_id = %decision.decision_id,
         conversation = %decision.conversation_id,

@@ -1,7 +1,8 @@
 //! Conversions between the host's types and the WIT types a plugin sees.
 
 use super::bindings::types as wit;
-use crate::decision::input::{Conversation, Role};
+use crate::decision::input::{Conversation, EventKind, Role};
+use crate::decision::ownership::Owner;
 use crate::decision::signals::Signals;
 use crate::decision::source::Source;
 use crate::decision::vote::{Routing, Verdict, Vote};
@@ -41,6 +42,25 @@ pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Inpu
                         intent: a.intent.clone(),
                         outcome: a.outcome.clone(),
                     }),
+                    event: m.event.as_ref().map(|e| wit::OwnershipEvent {
+                        kind: match e.kind {
+                            EventKind::HandoffToHuman => wit::EventKind::HandoffToHuman,
+                            EventKind::Transfer => wit::EventKind::Transfer,
+                            EventKind::HandbackToAi => wit::EventKind::HandbackToAi,
+                        },
+                        agent: e.agent.clone(),
+                        queue: e.queue.clone(),
+                        reason: e.reason.clone(),
+                    }),
+                    attachments: m
+                        .attachments
+                        .iter()
+                        .map(|a| wit::Attachment {
+                            name: a.name.clone(),
+                            media_type: a.media_type.clone(),
+                            url: a.url.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             attributes: attributes(&c.attributes),
@@ -65,6 +85,20 @@ pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Inpu
             elapsed_ms: signals.elapsed_ms,
             customer_turns: signals.customer_turns,
             now_ms: c.now.timestamp_millis(),
+        },
+        ownership: {
+            let o = &c.ownership;
+            wit::Ownership {
+                owner: match o.owner {
+                    Owner::Ai => wit::Owner::Ai,
+                    Owner::Human => wit::Owner::Human,
+                },
+                agent: o.agent.clone(),
+                queue: o.queue.clone(),
+                changes: o.changes,
+                handoffs: o.handoffs,
+                segment_start: o.judged_from() as u32,
+            }
         },
     }
 }
@@ -117,6 +151,7 @@ pub fn from_wit_vote(source: Source, v: wit::Vote, max_bytes: usize) -> Result<V
         wit::Verdict::Escalate => Verdict::Escalate,
         wit::Verdict::Stay => Verdict::Stay,
         wit::Verdict::Abstain => Verdict::Abstain,
+        wit::Verdict::HandBack => Verdict::HandBack,
     };
     Ok(Vote {
         verdict,

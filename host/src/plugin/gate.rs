@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wasmtime::component::Component;
 
-use super::bindings::RulePre;
+use super::abi::RulePre;
 use super::breaker::Breaker;
 use super::call::summarize;
 use super::convert::to_wit_input;
@@ -215,13 +215,13 @@ impl LoadedPlugin {
             .linker()
             .instantiate_pre(component)
             .map_err(|e| fail(LoadStep::Link, describe_error(&e)))?;
-        let pre = RulePre::new(instance_pre).map_err(|e| {
+        let pre = RulePre::new(instance_pre, interface).map_err(|e| {
             fail(
                 LoadStep::Link,
                 format!(
                     "the component does not implement the {}@{} `rule` world: {}",
                     interface::PACKAGE,
-                    interface::HOST_VERSION,
+                    interface.unwrap_or(interface::HOST_VERSION),
                     describe_error(&e)
                 ),
             )

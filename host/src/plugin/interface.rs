@@ -1,9 +1,10 @@
 //! Interface versioning. A component records the version of the
 //! `escalator:rules` package it was built against in the names of its
-//! imports (`escalator:rules/host@0.1.0`). The host accepts any version
-//! semver-compatible with its own — same major, and for 0.x the same minor —
-//! and refuses others with a message naming both versions, before linking
-//! would fail with a less helpful one.
+//! imports (`escalator:rules/host@0.2.0`). The host implements the current
+//! version and keeps every older one it has shipped ([`SUPPORTED`]); it
+//! accepts any version semver-compatible with one of them — same major,
+//! and for 0.x the same minor — and refuses others with a message naming
+//! the versions, before linking would fail with a less helpful one.
 
 use std::fmt;
 
@@ -16,6 +17,17 @@ pub const PACKAGE: &str = "escalator:rules";
 /// The interface version this host implements: the version of the WIT
 /// package in `wit/`, which the SDK reads at build time.
 pub const HOST_VERSION: Version = Version::parse_const(escalator_sdk::INTERFACE_VERSION);
+
+/// Every version the host loads plugins of, newest first: the current one,
+/// and 0.1 (frozen in `wit/v0.1`).
+pub const SUPPORTED: [Version; 2] = [
+    HOST_VERSION,
+    Version {
+        major: 0,
+        minor: 1,
+        patch: 0,
+    },
+];
 
 /// A semver version (pre-release and build metadata are ignored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,13 +108,21 @@ pub fn built_against(engine: &Engine, component: &Component) -> Option<Version> 
         .max()
 }
 
-/// Refuses a component built against an incompatible interface version.
+/// Refuses a component built against an interface version no supported
+/// one is compatible with.
 pub fn check(engine: &Engine, component: &Component) -> Result<Option<Version>, String> {
     match built_against(engine, component) {
-        Some(v) if !v.runs_on(HOST_VERSION) => Err(format!(
+        Some(v) if !SUPPORTED.iter().any(|&s| v.runs_on(s)) => Err(format!(
             "the plugin was built against {PACKAGE}@{v}, which this host (implementing \
-             {PACKAGE}@{HOST_VERSION}) cannot run; rebuild it against {PACKAGE}@{}.{}.x",
-            HOST_VERSION.major, HOST_VERSION.minor
+             {PACKAGE}@{HOST_VERSION}, and loading plugins built against {}) cannot run; \
+             rebuild it against {PACKAGE}@{}.{}.x",
+            SUPPORTED[1..]
+                .iter()
+                .map(|s| format!("{PACKAGE}@{}.{}.x", s.major, s.minor))
+                .collect::<Vec<_>>()
+                .join(", "),
+            HOST_VERSION.major,
+            HOST_VERSION.minor
         )),
         v => Ok(v),
     }
@@ -133,5 +153,7 @@ mod tests {
     fn host_version_matches_the_wit_package() {
         let wit = include_str!("../../../wit/rules.wit");
         assert!(wit.contains(&format!("package {PACKAGE}@{HOST_VERSION};")));
+        let old = include_str!("../../../wit/v0.1/rules.wit");
+        assert!(old.contains(&format!("package {PACKAGE}@{};", SUPPORTED[1])));
     }
 }

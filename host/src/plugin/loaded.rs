@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::bindings::{Rule, RulePre, types as wit};
+use super::abi::{Rule, RulePre};
+use super::bindings::types as wit;
 use super::breaker::Breaker;
 use super::interface::Version;
 use super::sandbox::PluginState;
@@ -46,7 +47,7 @@ pub struct LoadedPlugin {
     pub loaded_at: DateTime<Utc>,
     /// Quarantines this version when it keeps failing.
     pub breaker: Breaker,
-    pub(super) pre: RulePre<PluginState>,
+    pub(super) pre: RulePre,
     /// Idle instances kept for reuse (`instances = "reuse"`).
     pub(super) warm: Mutex<Vec<Warm>>,
     /// Copies of `settings` that calls lend into the shared input and give

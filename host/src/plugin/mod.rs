@@ -7,8 +7,11 @@
 //! that [`call`]s run in the [`sandbox`], behind its [`breaker`]. The
 //! [`registry`] holds the serving [`PluginSet`] and rebuilds it on every
 //! change, compiling each file on a thread of its own ([`compile_jobs`])
-//! behind the two [`cache`]s, and keeps each file's [`status`].
+//! behind the two [`cache`]s, and keeps each file's [`status`]. A plugin
+//! may be built against any [`interface`] version the host still supports;
+//! [`abi`] calls each in its own types.
 
+pub mod abi;
 pub mod bindings;
 pub mod breaker;
 pub mod cache;

@@ -89,9 +89,14 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        bindings::Rule::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut PluginState| {
-            state
-        })?;
+        bindings::v0_2::Rule::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |state: &mut PluginState| state,
+        )?;
+        bindings::v0_1::Rule::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |state: &mut PluginState| state,
+        )?;
 
         let weak = engine.weak();
         std::thread::Builder::new()
@@ -302,7 +307,7 @@ impl WasiView for PluginState {
     }
 }
 
-impl bindings::escalator::rules::host::Host for PluginState {
+impl bindings::v0_2::escalator::rules::host::Host for PluginState {
     fn log(&mut self, level: Level, message: String) {
         // A plugin logging in a loop must not flood the host's log: once the
         // per-call budget is spent, records are dropped (and one notice says so).
@@ -333,7 +338,24 @@ impl bindings::escalator::rules::host::Host for PluginState {
     }
 }
 
-impl bindings::escalator::rules::types::Host for PluginState {}
+impl bindings::v0_2::escalator::rules::types::Host for PluginState {}
+
+/// Plugins built against 0.1 log through the same budget.
+impl bindings::v0_1::escalator::rules::host::Host for PluginState {
+    fn log(&mut self, level: bindings::v0_1::escalator::rules::host::Level, message: String) {
+        use bindings::v0_1::escalator::rules::host::Level as Old;
+        let level = match level {
+            Old::Trace => Level::Trace,
+            Old::Debug => Level::Debug,
+            Old::Info => Level::Info,
+            Old::Warn => Level::Warn,
+            Old::Error => Level::Error,
+        };
+        bindings::v0_2::escalator::rules::host::Host::log(self, level, message);
+    }
+}
+
+impl bindings::v0_1::escalator::rules::types::Host for PluginState {}
 
 /// The class of a failed plugin call, as shown in a vote's `error.kind`.
 /// `memory_denied` tells whether the store refused a memory growth during

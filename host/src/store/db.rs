@@ -15,7 +15,7 @@ use crate::outcome::Event;
 /// The schema's migrations, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Rows per multi-row INSERT: 50 decisions are 950 parameters, well within
+/// Rows per multi-row INSERT: 50 decisions are 1000 parameters, well within
 /// both databases' limits, and one statement instead of fifty.
 const ROWS_PER_STATEMENT: usize = 50;
 
@@ -23,7 +23,7 @@ const ROWS_PER_STATEMENT: usize = 50;
 /// multi-row INSERT. Only placeholders are generated; values are bound.
 /// SQLite gets anonymous `?`s: its driver looks each named parameter up by
 /// walking a list, which made binding 950 `$n`s cost more than the insert.
-fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+pub(super) fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -50,8 +50,8 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 /// An open, migrated store.
 #[derive(Clone)]
 pub struct Db {
-    pool: AnyPool,
-    backend: Backend,
+    pub(super) pool: AnyPool,
+    pub(super) backend: Backend,
 }
 
 /// What a batch of outcome events did.
@@ -158,10 +158,10 @@ impl Db {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO decisions (decision_id, conversation_id, decided_at, recorded_at, \
-                 channel, category, subcategory, customer_tier, language, action, tier, \
-                 priority, score, hard, config_version, config_sha256, generation, elapsed_us, \
-                 record) VALUES {} ON CONFLICT (decision_id) DO NOTHING",
-                placeholders(self.backend, chunk.len(), 19)
+                 channel, category, subcategory, customer_tier, language, customer_id, action, \
+                 tier, priority, score, hard, config_version, config_sha256, generation, \
+                 elapsed_us, record) VALUES {} ON CONFLICT (decision_id) DO NOTHING",
+                placeholders(self.backend, chunk.len(), 20)
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
@@ -175,6 +175,7 @@ impl Db {
                     .bind(&r.subcategory)
                     .bind(&r.customer_tier)
                     .bind(&r.language)
+                    .bind(&r.customer_id)
                     .bind(&r.action)
                     .bind(&r.tier)
                     .bind(r.priority)

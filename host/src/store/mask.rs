@@ -105,6 +105,26 @@ impl Mask {
         masked
     }
 
+    /// `value` as the record keeps it at `path`: `None` when the path is
+    /// erased, its keyed hash when it is hashed. Looks up by a masked column
+    /// (the customer's prior contacts) use it.
+    pub fn as_kept(&self, path: &str, value: &str) -> Option<String> {
+        // A rule on an enclosing object covers the field too.
+        let covers =
+            |rule: &Path| path == rule.text || path.starts_with(&format!("{}.", rule.text));
+        if self.erase.iter().any(covers) {
+            return None;
+        }
+        if self.hash.iter().any(|p| p.text == path) {
+            return Some(self.digest(&Value::String(value.to_owned())));
+        }
+        // A hashed enclosing object leaves no string in the column.
+        if self.hash.iter().any(covers) {
+            return None;
+        }
+        Some(value.to_owned())
+    }
+
     fn digest(&self, value: &Value) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
         match value {

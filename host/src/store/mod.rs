@@ -12,6 +12,7 @@
 
 pub mod db;
 pub mod mask;
+pub mod prior;
 pub mod record;
 mod retention;
 pub mod spool;
@@ -39,6 +40,8 @@ pub struct Store {
     tasks: Vec<JoinHandle<()>>,
     url: String,
     backend: Backend,
+    /// The masking rules, for lookups by a masked column.
+    mask: mask::Mask,
 }
 
 /// What the writer and the API share.
@@ -107,7 +110,7 @@ impl Store {
             db: OnceLock::new(),
             stats: Arc::new(Stats::default()),
         });
-        let writer = writer::Writer::new(rx, shared.clone(), spool, mask, config);
+        let writer = writer::Writer::new(rx, shared.clone(), spool, mask.clone(), config);
         let writer = tokio::spawn(writer.run());
         let opener = tokio::spawn(open_in_background(url.clone(), shared.clone()));
         let retention = tokio::spawn(retention::run(shared.clone(), config.retain_days));
@@ -118,6 +121,7 @@ impl Store {
             tasks: vec![opener, retention],
             url,
             backend,
+            mask,
         })
     }
 

@@ -46,7 +46,11 @@ pub struct Row {
     pub customer_tier: Option<String>,
     /// The customer's language.
     pub language: Option<String>,
-    /// `escalate`, `offer` or `stay`.
+    /// The customer's id, as masked. Absent in rows spooled by a version
+    /// without it.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// The action, as named in the response.
     pub action: String,
     /// The tier.
     pub tier: String,
@@ -172,6 +176,7 @@ impl Row {
         row.subcategory = text(&r["topic"]["subcategory"]);
         row.customer_tier = text(&r["customer"]["tier"]);
         row.language = text(&r["customer"]["language"]);
+        row.customer_id = text(&r["customer"]["id"]);
         row.record = value.to_string();
         row
     }
@@ -198,6 +203,7 @@ impl Row {
             subcategory: col(&request.topic.subcategory),
             customer_tier: col(&request.customer.tier),
             language: col(&request.customer.language),
+            customer_id: col(&request.customer.id),
             action: name(&json!(decision.action)),
             tier: name(&json!(decision.tier)),
             priority: decision.priority.into(),
