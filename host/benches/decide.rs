@@ -56,6 +56,9 @@ fn sdk_input(c: &Conversation, s: &Signals) -> escalator_sdk::Input {
                         intent: a.intent.clone(),
                         outcome: a.outcome.clone(),
                     }),
+                    // The benchmark's conversation has no ownership events.
+                    event: None,
+                    attachments: Vec::new(),
                 })
                 .collect(),
             attributes: attrs(&c.attributes),
@@ -80,6 +83,14 @@ fn sdk_input(c: &Conversation, s: &Signals) -> escalator_sdk::Input {
             elapsed_ms: s.elapsed_ms,
             customer_turns: s.customer_turns,
             now_ms: c.now.timestamp_millis(),
+        },
+        ownership: sdk::Ownership {
+            owner: sdk::Owner::Ai,
+            agent: None,
+            queue: None,
+            changes: 0,
+            handoffs: 0,
+            segment_start: 0,
         },
     }
 }
@@ -198,8 +209,9 @@ fn bench(c: &mut Criterion) {
     let (component, _) = runtime
         .compile(&wasm, &escalator::plugin::sha256_hex(&wasm))
         .unwrap();
-    let pre = escalator::plugin::bindings::RulePre::new(
+    let pre = escalator::plugin::abi::RulePre::new(
         runtime.linker().instantiate_pre(&component).unwrap(),
+        escalator::plugin::interface::built_against(runtime.engine(), &component),
     )
     .unwrap();
     group.bench_function("instantiate + drop", |b| {

@@ -56,43 +56,44 @@ pub fn decide(
     let progress = settled(conversation, &readings, &emotions, config);
     let statement = customer_statement(conversation, &readings, &config.triggers.confidence);
 
-    // The part the triggers judge, and its per-customer-message facts.
-    let from = ownership.judged_from();
-    let view = judged(conversation, from);
-    let skip = conversation.messages[..from]
-        .iter()
-        .filter(|m| m.role == Role::Customer)
-        .count();
-    let view_signals = (from > 0).then(|| signals.since(&view, from));
-    let ctx = Context {
-        conversation: &view,
-        signals: view_signals.as_ref().unwrap_or(&signals),
-        emotions: &emotions[skip..],
-        readings: &readings[skip..],
-        solved: &progress.solved[skip..],
-        moved_on: &progress.moved_on[skip..],
-        explain,
-        owner: ownership.owner,
-    };
-    let (mut votes, mut reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
     let door = Handback {
         config: &config.handback,
         confidence: &config.triggers.confidence,
         ownership,
     };
-    if human {
-        let (vote, report) = triggers::run(&door, 1.0, &ctx, deadline);
-        votes.push(vote);
-        reports.push(report);
-    }
-    let re_evaluate_at = if human {
-        None
-    } else {
-        triggers::re_evaluate_at(&view, &config.triggers.budget)
+    // The part the triggers judge, and its per-customer-message facts;
+    // the readings are freed before the plugins run.
+    let (mut votes, reports, re_evaluate_at) = {
+        let from = ownership.judged_from();
+        let view = judged(conversation, from);
+        let skip = conversation.messages[..from]
+            .iter()
+            .filter(|m| m.role == Role::Customer)
+            .count();
+        let view_signals = (from > 0).then(|| signals.since(&view, from));
+        let ctx = Context {
+            conversation: &view,
+            signals: view_signals.as_ref().unwrap_or(&signals),
+            emotions: &emotions[skip..],
+            readings: &readings[skip..],
+            solved: &progress.solved[skip..],
+            moved_on: &progress.moved_on[skip..],
+            explain,
+            owner: ownership.owner,
+        };
+        let (mut votes, mut reports) = triggers::evaluate(&config.triggers, &ctx, deadline);
+        if human {
+            let (vote, report) = triggers::run(&door, 1.0, &ctx, deadline);
+            votes.push(vote);
+            reports.push(report);
+        }
+        let re_evaluate_at = if human {
+            None
+        } else {
+            triggers::re_evaluate_at(&view, &config.triggers.budget)
+        };
+        (votes, reports, re_evaluate_at)
     };
-    drop(ctx);
-    drop(view_signals);
-    drop(view);
     drop(readings);
     if !plugins.active.is_empty() {
         let mut input = to_wit_input(conversation, &signals);

@@ -92,7 +92,11 @@ pub fn run(
             .replace("{{name}}", name)
             .replace("{{crate}}", &crate_name)
             .replace("{{artifact}}", &artifact)
-            .replace("{{sdk}}", &sdk.display().to_string());
+            .replace("{{sdk}}", &sdk.display().to_string())
+            .replace(
+                "{{interface}}",
+                &crate::plugin::interface::HOST_VERSION.to_string(),
+            );
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }

@@ -58,7 +58,8 @@ pub fn customer_statement(
         .filter(|(_, m)| m.role == Role::Customer)
         .zip(readings)
         .find(|(_, r)| {
-            !r.is_empty() && !(r.len() <= 12 && r.coverage(&confidence.small_talk) >= 0.5)
+            let small_talk = r.len() <= 12 && r.coverage(&confidence.small_talk) >= 0.5;
+            !r.is_empty() && !small_talk
         })
         .map(|((i, m), _)| Statement {
             message: i,

@@ -189,6 +189,7 @@ mod tests {
             subcategory: None,
             customer_tier: None,
             language: None,
+            customer_id: None,
             action: "stay".into(),
             tier: "ai_resolved".into(),
             priority: 0,

@@ -1,6 +1,6 @@
 // {{name}}: escalates when a customer message contains one of the configured
 // keywords. Replace the logic with your own rule.
-import { log } from "escalator:rules/host@0.1.0";
+import { log } from "escalator:rules/host@{{interface}}";
 
 const DEFAULT_KEYWORDS = ["refund"];
 
