@@ -338,4 +338,18 @@ async fn prior_contacts_come_from_the_decision_log() {
     let d = server.decide(&calm).await;
     assert_eq!(d["action"], "stay", "{d}");
     assert!(d["context"].get("prior_contacts").is_none());
+
+    // A blank customer id is no id: anonymous callers are not pooled.
+    let mut anonymous = now.clone();
+    anonymous["customer"]["id"] = json!("  ");
+    anonymous["conversation_id"] = json!("anon-1");
+    server.decide(&anonymous).await;
+    eventually(Duration::from_secs(30), "it is written", || async {
+        server.get("/v1/store").await.1["written"].as_u64() >= Some(5)
+    })
+    .await;
+    anonymous["conversation_id"] = json!("anon-2");
+    let d = server.decide(&anonymous).await;
+    assert_eq!(d["action"], "escalate");
+    assert!(d["context"].get("prior_contacts").is_none(), "{d}");
 }

@@ -297,7 +297,9 @@ async fn masked_fields_are_erased_or_hashed_and_the_record_says_which() {
         json!([
             "request.messages.text",
             "context.summary",
-            "context.ai_attempts"
+            "context.ai_attempts",
+            // Erasing the messages' text erases the context's quote of it.
+            "context.customer_statement.text"
         ])
     );
     assert_eq!(
@@ -505,7 +507,7 @@ async fn answers(db: &Db) -> Value {
     );
     out["events"] = json!(db.events_between(None, None, None, 1000).await.unwrap());
     let prior = |customer: &'static str, exclude: &'static str, max: usize| async move {
-        let (count, contacts) = db
+        let (count, escalated, contacts) = db
             .prior_contacts(
                 customer,
                 exclude,
@@ -515,7 +517,7 @@ async fn answers(db: &Db) -> Value {
             )
             .await
             .unwrap();
-        json!({"count": count, "contacts": contacts})
+        json!({"count": count, "escalated": escalated, "contacts": contacts})
     };
     out["prior"] = json!([
         prior("cus-1", "conv-3", 3).await,

@@ -53,7 +53,6 @@ pub fn decide(
         &readings,
         &config.triggers.sentiment,
     );
-    let progress = settled(conversation, &readings, &emotions, config);
     let statement = customer_statement(conversation, &readings, &config.triggers.confidence);
 
     let door = Handback {
@@ -70,14 +69,30 @@ pub fn decide(
             .iter()
             .filter(|m| m.role == Role::Customer)
             .count();
-        let view_signals = (from > 0).then(|| signals.since(&view, from));
+        let view_readings = &readings[skip..];
+        // A segment is read on its own: a customer repeating, after a
+        // hand-back, what they said before it is not repeating themselves
+        // to the AI, and "thanks, that worked" said to a human closes
+        // nothing the AI holds. Sentiment is taken, not scored again.
+        let (view_signals, view_emotions, progress) = if from > 0 {
+            let s = signals.since(&view, from);
+            let e = trajectory(&view, &s, view_readings, &config.triggers.sentiment);
+            let p = settled(&view, view_readings, &e, config);
+            (Some(s), Some(e), p)
+        } else {
+            (
+                None,
+                None,
+                settled(conversation, &readings, &emotions, config),
+            )
+        };
         let ctx = Context {
             conversation: &view,
             signals: view_signals.as_ref().unwrap_or(&signals),
-            emotions: &emotions[skip..],
-            readings: &readings[skip..],
-            solved: &progress.solved[skip..],
-            moved_on: &progress.moved_on[skip..],
+            emotions: view_emotions.as_deref().unwrap_or(&emotions),
+            readings: view_readings,
+            solved: &progress.solved,
+            moved_on: &progress.moved_on,
             explain,
             owner: ownership.owner,
         };

@@ -23,7 +23,7 @@ pub async fn decide(
     // Parsing and deciding are CPU-bound: both run off the async workers,
     // at most `permits` at a time, so a burst queues (as compact bytes)
     // instead of oversubscribing cores and holding many parsed requests.
-    let _permit = state
+    let permit = state
         .permits
         .clone()
         .acquire_owned()
@@ -47,9 +47,13 @@ pub async fn decide(
     })
     .await
     .map_err(ApiError::internal)??;
+    // The permit bounds CPU work; the lookup below waits on the database.
+    drop(permit);
     // A human reads the context of these: the customer's history helps
     // them. Looked up after deciding (it changes no vote), bounded in time.
-    if let (Some(store), Some(customer)) = (&state.store, conversation.customer.id.as_deref())
+    // A blank id is no id (the log keeps none for it).
+    let customer = conversation.customer.id.as_deref();
+    if let (Some(store), Some(customer)) = (&state.store, customer.filter(|c| !c.trim().is_empty()))
         && matches!(
             decision.action,
             Action::Escalate | Action::Offer | Action::StayWithHuman

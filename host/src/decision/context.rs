@@ -51,6 +51,8 @@ pub struct PriorContacts {
     /// How many conversations it found (more than are listed, at most
     /// `context.prior_contacts_max` are).
     pub count: u32,
+    /// How many of those `count` escalated.
+    pub escalated: u32,
     /// The newest of them.
     pub contacts: Vec<PriorContact>,
 }

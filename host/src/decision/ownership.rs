@@ -67,7 +67,8 @@ pub struct Ownership {
     pub agent: Option<String>,
     /// The current queue, while a human owns it.
     pub queue: Option<String>,
-    /// Ownership changes so far: every handoff, transfer and hand-back.
+    /// Ownership changes so far: every handoff, transfer and hand-back,
+    /// and the handoff implied when the history shown starts with a human.
     pub changes: u32,
     /// Handoffs to a human so far.
     pub handoffs: u32,
@@ -122,10 +123,13 @@ impl Ownership {
                         )));
                     }
                     // Only the latest messages were sent: a human owned it
-                    // from the first one shown.
+                    // from the first one shown, so a handoff happened before
+                    // them, and counts.
                     o.owner = Owner::Human;
                     o.segments[0].owner = Owner::Human;
                     o.human_since = Some(0);
+                    o.changes += 1;
+                    o.handoffs += 1;
                 }
                 if e.kind == EventKind::HandoffToHuman && o.owner == Owner::Human {
                     return Err(refuse(format!(
@@ -301,7 +305,8 @@ mod tests {
     fn a_leading_human_event_means_truncated_history() {
         let o = ownership(&["agent", "customer", HANDBACK, "customer"]).unwrap();
         assert_eq!(o.segments[0].owner, Owner::Human);
-        assert_eq!((o.owner, o.changes), (Owner::Ai, 1));
+        // The handoff before the first message shown counts.
+        assert_eq!((o.owner, o.changes, o.handoffs), (Owner::Ai, 2, 1));
     }
 
     #[test]

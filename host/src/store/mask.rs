@@ -65,8 +65,8 @@ impl Mask {
             (None, false) => anyhow::bail!("store.mask.hash needs store.mask.hash_key_env"),
         };
         Ok(Mask {
-            erase: config.erase.iter().map(|p| Path::new(p)).collect(),
-            hash: config.hash.iter().map(|p| Path::new(p)).collect(),
+            erase: with_copies(&config.erase),
+            hash: with_copies(&config.hash),
             key,
         })
     }
@@ -122,7 +122,8 @@ impl Mask {
         if self.hash.iter().any(covers) {
             return None;
         }
-        Some(value.to_owned())
+        // As the column keeps it: without NUL characters.
+        Some(value.replace('\0', ""))
     }
 
     fn digest(&self, value: &Value) -> String {
@@ -133,6 +134,49 @@ impl Mask {
         }
         format!("hmac-sha256:{}", hex::encode(mac.finalize().into_bytes()))
     }
+}
+
+/// Request fields the decision copies into its context, and where: a rule
+/// on the request field covers the copies too, so a field an operator masks
+/// does not survive in a copy added after the rule was written.
+const COPIES: [(&str, &[&str]); 5] = [
+    (
+        "request.messages.text",
+        &["context.customer_statement.text"],
+    ),
+    ("request.messages.attachments", &["context.attachments"]),
+    (
+        "request.messages.event",
+        &["context.segments", "ownership.agent", "ownership.queue"],
+    ),
+    (
+        "request.messages.event.agent",
+        &["context.segments.agent", "ownership.agent"],
+    ),
+    (
+        "request.messages.event.reason",
+        &["context.segments.reason"],
+    ),
+];
+
+/// `paths` and the copies of the request fields among them.
+fn with_copies(paths: &[String]) -> Vec<Path> {
+    let mut all: Vec<String> = paths.to_vec();
+    for p in paths {
+        // The attachments' own fields map onto the context's list.
+        if let Some(rest) = p.strip_prefix("request.messages.attachments.") {
+            all.push(format!("context.attachments.{rest}"));
+        }
+        for (field, copies) in COPIES {
+            if p == field {
+                all.extend(copies.iter().map(|c| c.to_string()));
+            }
+        }
+    }
+    // The operator's own paths first, each once.
+    let mut seen = std::collections::BTreeSet::new();
+    all.retain(|p| seen.insert(p.clone()));
+    all.iter().map(|p| Path::new(p)).collect()
 }
 
 /// Calls `act` on every object that holds the path's last segment, walking
@@ -166,6 +210,28 @@ mod tests {
             hash: hash.iter().map(|p| Path::new(p)).collect(),
             key: b"k".to_vec(),
         }
+    }
+
+    #[test]
+    fn a_rule_on_a_request_field_covers_its_copies_in_the_context() {
+        let m = Mask {
+            erase: with_copies(&["request.messages.text".into()]),
+            hash: with_copies(&["request.messages.attachments.url".into()]),
+            key: b"k".to_vec(),
+        };
+        let mut r = json!({
+            "request": {"messages": [{"text": "my card 4111", "attachments": [{"url": "https://x/s?t=1"}]}]},
+            "context": {"customer_statement": {"text": "my card 4111", "message": 0},
+                        "attachments": [{"url": "https://x/s?t=1", "name": "s.pdf"}]}});
+        let done = m.apply(&mut r);
+        assert!(!r.to_string().contains("4111"), "{r}");
+        assert!(!r.to_string().contains("https://x"), "{r}");
+        assert_eq!(r["context"]["customer_statement"]["message"], 0);
+        assert_eq!(r["context"]["attachments"][0]["name"], "s.pdf");
+        assert_eq!(
+            done.erased,
+            ["request.messages.text", "context.customer_statement.text"]
+        );
     }
 
     #[test]

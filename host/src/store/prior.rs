@@ -21,8 +21,8 @@ const MAX_DECISIONS: i64 = 2000;
 
 impl Db {
     /// The conversations of `customer` (as kept) decided in
-    /// [`since`, `until`] (µs), other than `exclude`: how many, and the
-    /// newest `max` with how they went.
+    /// [`since`, `until`] (µs), other than `exclude`: how many, how many of
+    /// them escalated, and the newest `max` with how they went.
     pub async fn prior_contacts(
         &self,
         customer: &str,
@@ -30,7 +30,7 @@ impl Db {
         since: i64,
         until: i64,
         max: usize,
-    ) -> Result<(u32, Vec<PriorContact>), sqlx::Error> {
+    ) -> Result<(u32, u32, Vec<PriorContact>), sqlx::Error> {
         let rows = sqlx::query(
             "SELECT conversation_id, decided_at, category, subcategory, action FROM decisions \
              WHERE customer_id = $1 AND decided_at >= $2 AND decided_at <= $3 \
@@ -73,6 +73,7 @@ impl Db {
             }
         }
         let count = order.len() as u32;
+        let escalated = seen.values().filter(|c| c.escalated).count() as u32;
         order.truncate(max);
         if !order.is_empty() {
             let sql = format!(
@@ -104,7 +105,7 @@ impl Db {
             }
         }
         let contacts = order.iter().filter_map(|id| seen.remove(id)).collect();
-        Ok((count, contacts))
+        Ok((count, escalated, contacts))
     }
 }
 
@@ -136,9 +137,10 @@ impl Store {
         );
         let within = Duration::from_millis(config.prior_contacts_timeout_ms);
         match tokio::time::timeout(within, lookup).await {
-            Ok(Ok((count, contacts))) => Some(PriorContacts {
+            Ok(Ok((count, escalated, contacts))) => Some(PriorContacts {
                 days: config.prior_contacts_days,
                 count,
+                escalated,
                 contacts,
             }),
             Ok(Err(e)) => {

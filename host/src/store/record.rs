@@ -176,7 +176,7 @@ impl Row {
         row.subcategory = text(&r["topic"]["subcategory"]);
         row.customer_tier = text(&r["customer"]["tier"]);
         row.language = text(&r["customer"]["language"]);
-        row.customer_id = text(&r["customer"]["id"]);
+        row.customer_id = text(&r["customer"]["id"]).filter(|c| !c.trim().is_empty());
         row.record = value.to_string();
         row
     }
@@ -203,7 +203,8 @@ impl Row {
             subcategory: col(&request.topic.subcategory),
             customer_tier: col(&request.customer.tier),
             language: col(&request.customer.language),
-            customer_id: col(&request.customer.id),
+            // A blank id is no id: it would pool every anonymous caller.
+            customer_id: col(&request.customer.id).filter(|c| !c.trim().is_empty()),
             action: name(&json!(decision.action)),
             tier: name(&json!(decision.tier)),
             priority: decision.priority.into(),
@@ -241,7 +242,7 @@ impl Row {
 }
 
 /// `text` without NUL characters.
-fn column(text: &str) -> String {
+pub(super) fn column(text: &str) -> String {
     if text.contains('\0') {
         text.replace('\0', "")
     } else {
