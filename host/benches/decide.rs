@@ -24,6 +24,22 @@ fn conversation() -> Conversation {
     Conversation::from_json(common::CONVERSATION.as_bytes(), chrono::Utc::now()).unwrap()
 }
 
+/// The same conversation with ownership events inserted: `(index, type)`,
+/// each event dated as the message it precedes.
+fn with_events(events: &[(usize, &str)]) -> Conversation {
+    let mut v: serde_json::Value = serde_json::from_str(common::CONVERSATION).unwrap();
+    let messages = v["messages"].as_array_mut().unwrap();
+    for &(i, kind) in events.iter().rev() {
+        let at = messages[i]["at"].clone();
+        messages.insert(
+            i,
+            serde_json::json!({"role": "system", "at": at,
+                               "event": {"type": kind, "agent": "maria"}}),
+        );
+    }
+    Conversation::from_json(v.to_string().as_bytes(), chrono::Utc::now()).unwrap()
+}
+
 /// The SDK's view of a conversation: what a natively compiled rule gets.
 fn sdk_input(c: &Conversation, s: &Signals) -> escalator_sdk::Input {
     use escalator_sdk as sdk;
@@ -133,6 +149,19 @@ fn bench(c: &mut Criterion) {
         group.bench_function(label, |b| {
             b.iter(|| decide(&conv, &config, &set, &runtime, false))
         });
+        if n == 0 {
+            // The two-way door: the triggers judge the segment after a
+            // hand-back (a copy of its messages, its emotions read again),
+            // or answer the hand-back question while a human owns it.
+            let back = with_events(&[(2, "handoff_to_human"), (4, "handback_to_ai")]);
+            group.bench_function("builtins only, after a hand-back", |b| {
+                b.iter(|| decide(&back, &config, &set, &runtime, false))
+            });
+            let human = with_events(&[(2, "handoff_to_human")]);
+            group.bench_function("builtins only, a human owns it", |b| {
+                b.iter(|| decide(&human, &config, &set, &runtime, false))
+            });
+        }
         if n == 10 {
             // The same decision at a moderate rate, one every 5 ms, timed
             // alone: what a request pays when caches have gone cold between

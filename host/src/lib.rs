@@ -20,8 +20,9 @@
 //! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
 //!   commands `check`, `eval`, `test`, `new`).
 //!
-//! Homes for what comes next: ownership beside the events in `outcome/`;
-//! the handoff KPIs in `kpi/`, computed from the store; replay and shadow
+//! Ownership is read from the request (`decision::ownership`); the outcome
+//! events record what happened after. Homes for what comes next: the
+//! handoff KPIs in `kpi/`, computed from the store; replay and shadow
 //! evaluation in `replay/`, which runs `decide` over stored requests; and
 //! the browser console's assets and routes in `api/console/`.
 //!
