@@ -251,17 +251,6 @@ async fn the_context_tells_the_whole_story() {
     assert!(c.get("prior_contacts").is_none(), "{c}");
 }
 
-async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
-    let r = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn prior_contacts_come_from_the_decision_log() {
     let server = TestServer::start("[store]\nflush_interval_ms = 20\n", &[]).await;
@@ -283,17 +272,17 @@ async fn prior_contacts_come_from_the_decision_log() {
     }
     let first = server.decide(&earlier).await;
     assert_eq!(first["action"], "escalate", "{first}");
-    let (status, _) = post(
-        &server,
-        "/v1/outcomes",
-        &json!({"events": [
-            {"event_id": "e1", "type": "resolved", "conversation_id": "earlier",
-             "at": "2026-03-01T10:30:00Z", "by": "human"},
-            {"event_id": "e2", "type": "csat", "conversation_id": "earlier",
-             "at": "2026-03-01T10:40:00Z", "score": 2},
-        ]}),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            "/v1/outcomes",
+            &json!({"events": [
+                {"event_id": "e1", "type": "resolved", "conversation_id": "earlier",
+                 "at": "2026-03-01T10:30:00Z", "by": "human"},
+                {"event_id": "e2", "type": "csat", "conversation_id": "earlier",
+                 "at": "2026-03-01T10:40:00Z", "score": 2},
+            ]}),
+        )
+        .await;
     assert_eq!(status, 200);
     eventually(
         Duration::from_secs(30),

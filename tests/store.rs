@@ -13,17 +13,6 @@ use escalator_integration_tests::postgres::Postgres;
 use escalator_integration_tests::{TestServer, conversation, eventually};
 use serde_json::{Value, json};
 
-async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
-    let r = server
-        .client
-        .post(format!("{}{path}", server.base))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 /// Waits until the writer has committed `n` decisions since start.
 async fn written(server: &TestServer, n: u64) {
     eventually(
@@ -107,7 +96,7 @@ async fn outcome_events_are_strict_idempotent_and_join_the_timeline() {
         {"event_id": "ev-2", "type": "csat", "conversation_id": "c-tl",
          "at": "2026-01-01T00:20:00Z", "score": 9},
     ]});
-    let (status, body) = post(&server, "/v1/outcomes", &bad).await;
+    let (status, body) = server.post("/v1/outcomes", &bad).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "events[1].score");
     let (_, timeline) = server.get("/v1/conversations/c-tl").await;
@@ -124,13 +113,13 @@ async fn outcome_events_are_strict_idempotent_and_join_the_timeline() {
         {"event_id": "ev-3", "type": "human_first_reply", "conversation_id": "c-tl",
          "decision_id": "elsewhere-42", "at": "2026-01-01T00:03:00Z"},
     ]});
-    let (status, body) = post(&server, "/v1/outcomes", &batch).await;
+    let (status, body) = server.post("/v1/outcomes", &batch).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stored"], 4);
     assert_eq!(body["repeated"], 0);
     assert_eq!(body["unknown_decisions"], json!(["elsewhere-42"]));
     // Re-sent: nothing stored twice.
-    let (_, again) = post(&server, "/v1/outcomes", &batch).await;
+    let (_, again) = server.post("/v1/outcomes", &batch).await;
     assert_eq!(again["stored"], 0);
     assert_eq!(again["repeated"], 4);
 

@@ -286,6 +286,19 @@ impl TestServer {
         (status, r.json().await.unwrap())
     }
 
+    /// POSTs a JSON body to a path and returns status and JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
     /// The body of `GET /v1/plugins`.
     pub async fn plugins(&self) -> Value {
         self.get("/v1/plugins").await.1

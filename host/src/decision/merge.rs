@@ -162,8 +162,10 @@ pub fn merge_handback(votes: &[Vote], threshold: f64) -> Outcome {
     let holds: Vec<usize> = keep
         .iter()
         .copied()
-        .filter(|&i| votes[i].hard || matches!(votes[i].source, Source::Builtin(_)))
-        .filter(|&i| votes[i].hard || votes[i].weight > 0.0)
+        .filter(|&i| {
+            let v = &votes[i];
+            v.hard || (matches!(v.source, Source::Builtin(_)) && v.weight > 0.0)
+        })
         .collect();
     let score = stable_sum(back.iter().map(|&i| votes[i].weight).collect())
         - stable_sum(keep.iter().map(|&i| votes[i].weight).collect());

@@ -99,15 +99,10 @@ fn hh_mm(at: DateTime<Utc>) -> String {
     at.format("%H:%M").to_string()
 }
 
-fn ordinal(n: u32) -> String {
-    match n {
-        1 => "First".into(),
-        2 => "Second".into(),
-        3 => "Third".into(),
-        4 => "Fourth".into(),
-        5 => "Fifth".into(),
-        n => format!("Handoff number {n}:"),
-    }
+fn ordinal(n: u32) -> Option<&'static str> {
+    ["First", "Second", "Third", "Fourth", "Fifth"]
+        .get(n.checked_sub(1)? as usize)
+        .copied()
 }
 
 /// The first sentence of the summary when the conversation has changed
@@ -130,12 +125,10 @@ pub fn door_line(
             let handoff = matches!(action, Action::Escalate | Action::Offer);
             if handoff {
                 let n = ownership.handoffs + 1;
-                let lead = ordinal(n);
-                if n <= 5 {
-                    s.push_str(&format!("{lead} handoff: "));
-                } else {
-                    s.push_str(&format!("{lead} "));
-                }
+                s.push_str(&match ordinal(n) {
+                    Some(word) => format!("{word} handoff: "),
+                    None => format!("Handoff {n}: "),
+                });
             }
             if let Some(back) = ownership
                 .segments
