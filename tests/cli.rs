@@ -200,3 +200,229 @@ fn a_new_rust_plugin_builds_and_passes_its_sample_test() {
     let (code, out) = escalator_cli(&["new", "refund-watch", "--dir", path(&plugin_dir)]);
     assert_eq!(code, 2, "{out}");
 }
+
+/// A stored `POST /v1/decide` request the built-in defaults escalate: the
+/// AI answered with low confidence.
+const LOW_CONFIDENCE: &str = r#"{"conversation_id": "low", "channel": "chat",
+    "now": "2026-03-02T14:00:35Z",
+    "messages": [
+      {"role": "customer", "text": "How do I export my invoices?", "at": "2026-03-02T14:00:00Z"},
+      {"role": "ai", "text": "Maybe under settings?", "at": "2026-03-02T14:00:30Z",
+       "ai": {"confidence": 0.4, "outcome": "answered"}}]}"#;
+
+/// One the defaults escalate for the customer's anger.
+const ANGRY: &str = r#"{"conversation_id": "angry", "channel": "chat",
+    "now": "2026-03-02T14:01:05Z",
+    "messages": [
+      {"role": "customer", "text": "Hi, my order never arrived", "at": "2026-03-02T14:00:00Z"},
+      {"role": "ai", "text": "Sorry, let me check.", "at": "2026-03-02T14:00:30Z",
+       "ai": {"confidence": 0.9, "outcome": "answered"}},
+      {"role": "customer", "text": "This is absolutely terrible, I hate your useless service!",
+       "at": "2026-03-02T14:01:00Z"}]}"#;
+
+/// One the defaults keep with the AI.
+const CALM: &str = r#"{"conversation_id": "calm", "channel": "chat",
+    "now": "2026-03-02T14:00:35Z",
+    "messages": [
+      {"role": "customer", "text": "What is my order status?", "at": "2026-03-02T14:00:00Z"},
+      {"role": "ai", "text": "It ships tomorrow.", "at": "2026-03-02T14:00:30Z",
+       "ai": {"confidence": 0.93, "outcome": "answered"}}]}"#;
+
+/// A calm conversation from the account ranked `rank`.
+fn ranked(rank: u32) -> String {
+    format!(
+        r#"{{"conversation_id": "r{rank}", "channel": "chat", "now": "2026-03-02T14:00:05Z",
+            "customer": {{"account_rank": {rank}}},
+            "messages": [{{"role": "customer", "text": "Quick question", "at": "2026-03-02T14:00:00Z"}}]}}"#
+    )
+}
+
+fn write(path: &std::path::Path, text: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    path.to_owned()
+}
+
+#[test]
+fn a_policy_fixture_runs_the_built_in_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    // A conversation may also be a file next to the fixture, as an exported
+    // request is.
+    write(&dir.path().join("calm.json"), CALM);
+    let fixture = write(
+        &dir.path().join("reviewed.test.json"),
+        &format!(
+            r#"{{"policy": {{}}, "cases": [
+                {{"name": "reviewed correct: shaky answer", "conversation": {LOW_CONFIDENCE},
+                  "expect": {{"action": "escalate", "reasons": ["low_confidence"],
+                             "tier": "human_led", "priority": 40}}}},
+                {{"name": "reviewed correct: angry", "conversation": {ANGRY},
+                  "expect": {{"action": ["escalate"], "reasons": ["negative_sentiment"]}}}},
+                {{"name": "reviewed unnecessary", "conversation": "calm.json",
+                  "expect": {{"action": ["stay", "offer"], "tier": "ai_resolved"}}}}
+            ]}}"#
+        ),
+    );
+    let (code, out) = escalator_cli(&["test", path(&fixture)]);
+    assert_eq!(code, 0, "{out}");
+    for part in [
+        "pass  reviewed correct: shaky answer (escalate, reasons low_confidence, tier human_led, priority 40)",
+        "pass  reviewed correct: angry (escalate, reasons negative_sentiment",
+        "pass  reviewed unnecessary (stay, reasons none, tier ai_resolved",
+        "3 passed, 0 failed",
+    ] {
+        assert!(out.contains(part), "{part:?} missing from:\n{out}");
+    }
+
+    let (code, out) = escalator_cli(&["test", "--json", path(&fixture)]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let first = &report["cases"][0]["decision"];
+    assert_eq!(first["action"], "escalate", "{out}");
+    assert_eq!(first["tier"], "human_led", "{out}");
+    assert_eq!(first["priority"], 40, "{out}");
+    assert_eq!(
+        first["reasons"],
+        serde_json::json!(["low_confidence"]),
+        "{out}"
+    );
+    assert_eq!(report["cases"][2]["decision"]["action"], "stay", "{out}");
+}
+
+#[test]
+fn a_policy_case_with_a_wrong_expectation_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = write(
+        &dir.path().join("wrong.test.json"),
+        &format!(
+            r#"{{"policy": {{}}, "cases": [
+                {{"name": "reviewed unnecessary, but the policy still escalates",
+                  "conversation": {LOW_CONFIDENCE}, "expect": {{"action": ["stay", "offer"]}}}},
+                {{"name": "wrong reason, tier and priority", "conversation": {ANGRY},
+                  "expect": {{"action": "escalate", "reasons": ["asked_for_human"],
+                             "tier": "ai_assisted", "priority": 5}}}},
+                {{"name": "calm", "conversation": {CALM}, "expect": {{"action": "stay"}}}}
+            ]}}"#
+        ),
+    );
+    let (code, out) = escalator_cli(&["test", path(&fixture)]);
+    assert_eq!(code, 1, "{out}");
+    for part in [
+        "FAIL  reviewed unnecessary, but the policy still escalates",
+        "action: expected one of stay, offer, got escalate (reasons: low_confidence)",
+        "FAIL  wrong reason, tier and priority",
+        "reasons: expected asked_for_human among them, got negative_sentiment",
+        "tier: expected ai_assisted, got human_led",
+        "priority: expected 5, got 70",
+        "pass  calm",
+        "1 passed, 2 failed",
+    ] {
+        assert!(out.contains(part), "{part:?} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn a_policy_fixture_runs_its_config_and_plugins() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    std::fs::copy(
+        example_plugin("vip-accounts"),
+        plugins.join("vip-accounts.wasm"),
+    )
+    .unwrap();
+    // A broken plugin is warned about; the policy runs without it.
+    write(
+        &plugins.join("broken.wasm"),
+        "this is not a WebAssembly component",
+    );
+    // The config narrows the plugin to the top 10 accounts: rank 50 is left
+    // to the built-in priority-account trigger, which only offers.
+    write(
+        &dir.path().join("escalator.toml"),
+        "plugins_dir = \"plugins\"\n[plugins.vip-accounts]\nsettings = { top_n = 10 }\n",
+    );
+    let cases = format!(
+        r#"[{{"name": "top-ten account", "conversation": {},
+             "expect": {{"action": "escalate", "reasons": ["vip-accounts/vip_account"], "priority": 90}}}},
+           {{"name": "rank 50 is outside the configured top ten", "conversation": {},
+             "expect": {{"action": "offer", "reasons": ["priority_account"]}}}}]"#,
+        ranked(5),
+        ranked(50)
+    );
+    let named = write(
+        &dir.path().join("fixtures/named.test.json"),
+        &format!(
+            r#"{{"policy": {{"config": "../escalator.toml", "plugins": "../plugins"}}, "cases": {cases}}}"#
+        ),
+    );
+    // Without `plugins`, the config's plugins directory.
+    write(
+        &dir.path().join("fixtures/from-config.test.json"),
+        &format!(r#"{{"policy": {{"config": "../escalator.toml"}}, "cases": {cases}}}"#),
+    );
+    let (code, out) = escalator_cli(&["test", path(&dir.path().join("fixtures"))]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: plugin broken") && out.contains("did not load"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pass  top-ten account (escalate, reasons vip-accounts/vip_account"),
+        "{out}"
+    );
+    assert!(out.contains("4 passed, 0 failed"), "{out}");
+
+    // `--plugins` stands in for the policy's plugins: an empty directory
+    // leaves the built-in triggers, which only offer to a ranked account.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, out) = escalator_cli(&["test", "--plugins", path(empty.path()), path(&named)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL  top-ten account") && out.contains("got offer"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_fixture_names_a_plugin_or_a_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let both = write(
+        &dir.path().join("both.test.json"),
+        r#"{"plugin": "vip-accounts.wasm", "policy": {}, "cases": []}"#,
+    );
+    let (code, out) = escalator_cli(&["test", path(&both)]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("names both `plugin` and `policy`") && out.contains("both.test.json"),
+        "{out}"
+    );
+
+    let neither = write(&dir.path().join("neither.test.json"), r#"{"cases": []}"#);
+    let (code, out) = escalator_cli(&["test", path(&neither)]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("names neither `plugin`"), "{out}");
+
+    // A plugin's expectations are not a policy's.
+    let mixed = write(
+        &dir.path().join("mixed.test.json"),
+        &format!(
+            r#"{{"policy": {{}}, "cases": [{{"name": "x", "conversation": {CALM},
+                 "expect": {{"verdict": "stay"}}}}]}}"#
+        ),
+    );
+    let (code, out) = escalator_cli(&["test", path(&mixed)]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("unknown field `verdict`"), "{out}");
+
+    let misspelt = write(
+        &dir.path().join("misspelt.test.json"),
+        &format!(
+            r#"{{"policy": {{}}, "cases": [{{"name": "x", "conversation": {CALM},
+                 "expect": {{"action": "escalte"}}}}]}}"#
+        ),
+    );
+    let (code, out) = escalator_cli(&["test", path(&misspelt)]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("escalte"), "{out}");
+}

@@ -38,6 +38,7 @@ pub mod cli;
 pub mod config;
 pub mod decide;
 pub mod decision;
+pub mod kpi;
 pub mod outcome;
 pub mod plugin;
 pub mod server;

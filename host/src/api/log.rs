@@ -40,7 +40,7 @@ fn store(state: &AppState) -> Result<&Store, ApiError> {
 }
 
 /// The open database, or 503 while it is not.
-fn db(state: &AppState) -> Result<&Db, ApiError> {
+pub(super) fn db(state: &AppState) -> Result<&Db, ApiError> {
     store(state)?.db().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -50,7 +50,7 @@ fn db(state: &AppState) -> Result<&Db, ApiError> {
     })
 }
 
-fn unavailable(e: sqlx::Error) -> ApiError {
+pub(super) fn unavailable(e: sqlx::Error) -> ApiError {
     tracing::warn!("store query failed: {e}");
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -179,7 +179,7 @@ pub async fn status(State(state): State<AppState>) -> Result<Json<StoreStatus>, 
     Ok(Json(store(&state)?.status()))
 }
 
-fn parse(text: &str) -> Result<Value, ApiError> {
+pub(super) fn parse(text: &str) -> Result<Value, ApiError> {
     serde_json::from_str(text).map_err(ApiError::internal)
 }
 
@@ -273,7 +273,7 @@ fn cursor_of(record: &Value) -> Value {
     json!(hex::encode(format!("{at}/{id}")))
 }
 
-fn bad_query(field: &str, message: impl Into<String>) -> ApiError {
+pub(super) fn bad_query(field: &str, message: impl Into<String>) -> ApiError {
     ApiError {
         status: StatusCode::BAD_REQUEST,
         code: "invalid_query",

@@ -11,10 +11,12 @@
 //! - The decision log ([`log`]): `POST /v1/outcomes`, `GET /v1/decisions`,
 //!   `GET /v1/decisions/{id}`, `GET /v1/conversations/{id}`,
 //!   `GET /v1/store`.
+//! - The handoff KPIs ([`kpi`]): `GET /v1/kpis`.
 
 mod error;
 mod handlers;
 mod head;
+mod kpi;
 pub mod log;
 pub mod memory;
 pub mod request;
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/decisions/{id}", get(log::decision))
         .route("/v1/conversations/{id}", get(log::conversation))
         .route("/v1/store", get(log::status))
+        .route("/v1/kpis", get(kpi::kpis))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .fallback(handlers::not_found)

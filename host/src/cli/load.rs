@@ -1,4 +1,5 @@
-//! Loading one plugin file the way the server does, for the author commands.
+//! Loading plugins and policies the way the server does, for the author
+//! commands.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -6,8 +7,10 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::{Config, PluginConfig};
-use crate::plugin::Runtime;
+use crate::decision::input::Conversation;
+use crate::decision::response::Decision;
 use crate::plugin::file::{FileLoad, load_file, name_of};
+use crate::plugin::{PluginSet, Registry, Runtime};
 
 /// A plugin loaded outside the server.
 pub struct Standalone {
@@ -65,4 +68,77 @@ pub fn load(path: &Path, config: &Config, plugin: &PluginConfig) -> anyhow::Resu
     let runtime = Runtime::new(config.cache_dir.clone())?;
     let load = load_file(&runtime, path, plugin, &config.load)?;
     Ok(Standalone { runtime, load })
+}
+
+/// A policy loaded outside the server: a configuration and the plugins that
+/// passed the load gate under it.
+pub struct Policy {
+    /// The configuration, its plugins directory the one actually loaded.
+    pub config: Config,
+    /// The sandbox runtime the plugins run in.
+    pub runtime: Arc<Runtime>,
+    /// The plugins, and every file that failed to load.
+    pub set: Arc<PluginSet>,
+}
+
+impl Policy {
+    /// Loads `config` (the built-in defaults without one) with the plugins
+    /// in `plugins`, or, when that is not given, in the config's plugins
+    /// directory; with neither, the policy is the built-in triggers alone,
+    /// since the default plugins directory belongs to no one in particular.
+    /// A plugin that fails the gate is left out, as the server would; see
+    /// [`Policy::warnings`].
+    pub fn load(config: Option<&Path>, plugins: Option<&Path>) -> anyhow::Result<Policy> {
+        let mut loaded = self::config(config)?;
+        let dir = match (plugins, config) {
+            (Some(dir), _) => Some(dir.to_owned()),
+            (None, Some(_)) => Some(loaded.plugins_dir.clone()),
+            (None, None) => None,
+        };
+        let runtime = Runtime::new(loaded.cache_dir.clone())?;
+        let set = match dir {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    anyhow::bail!("plugins directory {} does not exist", dir.display());
+                }
+                loaded.plugins_dir = dir;
+                let registry = Registry::new(runtime.clone());
+                registry.reload_until_settled(&loaded);
+                registry.current()
+            }
+            None => Arc::new(PluginSet::default()),
+        };
+        Ok(Policy {
+            config: loaded,
+            runtime,
+            set,
+        })
+    }
+
+    /// One line per plugin file that did not load: the policy still runs
+    /// without it, but its author is judging a different policy than the
+    /// one they meant to.
+    pub fn warnings(&self) -> Vec<String> {
+        self.set
+            .status
+            .iter()
+            .filter_map(|s| {
+                let e = s.error.as_ref()?;
+                Some(format!(
+                    "warning: plugin {} did not load ({}): {}",
+                    s.name, e.step, e.message
+                ))
+            })
+            .collect()
+    }
+
+    /// The names of the plugins that vote.
+    pub fn plugin_names(&self) -> Vec<&str> {
+        self.set.active.iter().map(|p| &*p.name).collect()
+    }
+
+    /// Decides on `conversation` as `POST /v1/decide` would.
+    pub fn decide(&self, conversation: &Conversation) -> Decision {
+        crate::decide::decide(conversation, &self.config, &self.set, &self.runtime, false)
+    }
 }

@@ -1,6 +1,7 @@
-//! `escalator test`: fixture files run against plugins.
+//! `escalator test`: fixture files run against a plugin, or against a whole
+//! policy.
 //!
-//! A fixture file, `NAME.test.json`:
+//! A plugin fixture, `NAME.test.json`:
 //!
 //! ```json
 //! {
@@ -19,19 +20,52 @@
 //! `conversation` is the JSON of `POST /v1/decide`, inline or as a path to a
 //! JSON file; its `settings` are laid over the file's. `expect` may hold
 //! `verdict`, `reason`, `hard`, `priority` and `error` (a failure class).
+//!
+//! A policy fixture names a policy instead — the configuration, the
+//! built-in triggers and every plugin — so a reviewed decision can be kept
+//! as a regression test of what the service as a whole answers:
+//!
+//! ```json
+//! {
+//!   "policy": { "config": "../escalator.toml", "plugins": "../plugins" },
+//!   "cases": [
+//!     { "name": "reviewed: double charge goes to a human",
+//!       "conversation": "double-charge.json",
+//!       "expect": { "action": "escalate", "reasons": ["low_confidence"], "tier": "human_led", "priority": 40 } },
+//!     { "name": "reviewed: needless escalation",
+//!       "conversation": "thanks.json",
+//!       "expect": { "action": ["stay", "offer"] } }
+//!   ]
+//! }
+//! ```
+//!
+//! `policy.config` defaults to the built-in defaults; `policy.plugins` to
+//! the config's plugins directory when there is a config, and to no plugins
+//! otherwise (as `escalator quality`); both are relative to the fixture
+//! file, and `--plugins` overrides `policy.plugins`. A plugin that fails to
+//! load is warned about and left out, as the server would. `expect` may
+//! hold `action` (one, or a list of acceptable ones), `reasons` (codes that
+//! must all be among the decision's; a plugin's are `<plugin>/<code>`),
+//! `tier` and `priority`. The conversation's `now` is honoured, so a stored
+//! request decides the same way whenever it is run.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::load;
-use crate::config::Config;
+use super::load::{self, Policy};
+use crate::config::{Config, InputLimits};
+use crate::decision::Decision;
 use crate::decision::input::Conversation;
+use crate::decision::merge::Action;
 use crate::decision::signals::Signals;
+use crate::decision::tier::Tier;
 use crate::decision::vote::Vote;
 use crate::plugin::file::{PluginFile, Unreadable};
 use crate::plugin::{LoadedPlugin, Runtime, alone, to_wit_input};
@@ -67,6 +101,111 @@ struct Expect {
     error: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFixture {
+    policy: PolicySource,
+    cases: Vec<PolicyCase>,
+}
+
+/// Where a policy fixture's policy comes from; paths are relative to the
+/// fixture file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicySource {
+    config: Option<PathBuf>,
+    plugins: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyCase {
+    name: String,
+    conversation: Value,
+    #[serde(default)]
+    expect: PolicyExpect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyExpect {
+    #[serde(default, deserialize_with = "actions")]
+    action: Option<Vec<Action>>,
+    #[serde(default)]
+    reasons: Vec<String>,
+    #[serde(default, deserialize_with = "tier")]
+    tier: Option<String>,
+    priority: Option<u8>,
+}
+
+/// `action` as one action or a list of acceptable ones: a reviewer who
+/// found an escalation needless may accept staying or only offering.
+fn actions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Action>>, D::Error> {
+    let list = match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    if list.is_empty() {
+        return Err(D::Error::custom("an empty list of actions accepts nothing"));
+    }
+    list.into_iter()
+        .map(|a| Action::deserialize(a).map_err(D::Error::custom))
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// `tier`, checked against the tiers there are, so a misspelt one is an
+/// error in the fixture and not a case that can never pass.
+fn tier<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let want = String::deserialize(d)?;
+    let known = [Tier::AiResolved, Tier::AiAssisted, Tier::HumanLed].map(|t| name(&t));
+    if known.contains(&want) {
+        Ok(Some(want))
+    } else {
+        Err(D::Error::custom(format!(
+            "unknown tier `{want}`, expected one of {}",
+            known.join(", ")
+        )))
+    }
+}
+
+/// What a policy case's decision was, for the report.
+#[derive(Debug, Serialize)]
+struct Decided {
+    action: Action,
+    tier: Tier,
+    priority: u8,
+    reasons: Vec<String>,
+}
+
+impl Decided {
+    fn of(d: &Decision) -> Decided {
+        Decided {
+            action: d.action,
+            tier: d.tier,
+            priority: d.priority,
+            reasons: d.reasons.iter().map(|r| r.code.clone()).collect(),
+        }
+    }
+
+    fn reason_list(&self) -> String {
+        if self.reasons.is_empty() {
+            "none".to_owned()
+        } else {
+            self.reasons.join(", ")
+        }
+    }
+}
+
+/// What a case ran into: a plugin's vote or a policy's decision, each
+/// `None` when the case could not run.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Got {
+    Vote { vote: Option<Box<Vote>> },
+    Decision { decision: Option<Decided> },
+}
+
 /// One case's result.
 #[derive(Debug, Serialize)]
 struct Outcome {
@@ -74,7 +213,33 @@ struct Outcome {
     case: String,
     passed: bool,
     problems: Vec<String>,
-    vote: Option<Vote>,
+    #[serde(flatten)]
+    got: Got,
+}
+
+/// The snake_case name a value serialises to.
+fn name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A case's conversation: inline, or a JSON file relative to the fixture.
+fn conversation(
+    base: &Path,
+    conversation: &Value,
+    limits: &InputLimits,
+) -> Result<Conversation, String> {
+    let parse = |b: &[u8]| {
+        Conversation::from_json_within(b, chrono::Utc::now(), limits).map_err(|e| e.to_string())
+    };
+    match conversation {
+        Value::String(p) => std::fs::read(base.join(p))
+            .map_err(|e| format!("cannot read {p}: {e}"))
+            .and_then(|b| parse(&b)),
+        v => parse(v.to_string().as_bytes()),
+    }
 }
 
 fn json_to_toml(v: &Value) -> anyhow::Result<toml::Value> {
@@ -114,10 +279,7 @@ fn fixtures_in(path: &Path, found: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 
 fn check(expect: &Expect, vote: &Vote, max_fuel: Option<u64>) -> Vec<String> {
     let mut problems = Vec::new();
-    let verdict = serde_json::to_value(vote.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let verdict = name(&vote.verdict);
     if let Some(want) = &expect.verdict
         && *want != verdict
     {
@@ -161,6 +323,185 @@ fn check(expect: &Expect, vote: &Vote, max_fuel: Option<u64>) -> Vec<String> {
     problems
 }
 
+fn check_decision(expect: &PolicyExpect, got: &Decided) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(want) = &expect.action
+        && !want.contains(&got.action)
+    {
+        let names: Vec<&str> = want.iter().map(|a| a.as_str()).collect();
+        let want = match names.as_slice() {
+            [one] => (*one).to_owned(),
+            many => format!("one of {}", many.join(", ")),
+        };
+        problems.push(format!(
+            "action: expected {want}, got {} (reasons: {})",
+            got.action.as_str(),
+            got.reason_list()
+        ));
+    }
+    let missing: Vec<&str> = expect
+        .reasons
+        .iter()
+        .filter(|r| !got.reasons.contains(r))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "reasons: expected {} among them, got {}",
+            missing.join(", "),
+            got.reason_list()
+        ));
+    }
+    let tier = name(&got.tier);
+    if let Some(want) = &expect.tier
+        && *want != tier
+    {
+        problems.push(format!("tier: expected {want}, got {tier}"));
+    }
+    if let Some(want) = expect.priority
+        && want != got.priority
+    {
+        problems.push(format!("priority: expected {want}, got {}", got.priority));
+    }
+    problems
+}
+
+/// A fixture file's policies, loaded once per distinct config and plugins
+/// directory: a review loop writes one file per reviewed decision, all
+/// naming the same policy.
+#[derive(Default)]
+struct Policies {
+    loaded: BTreeMap<(Option<PathBuf>, Option<PathBuf>), Policy>,
+    warnings: Vec<String>,
+}
+
+impl Policies {
+    fn get(
+        &mut self,
+        config: Option<PathBuf>,
+        plugins: Option<PathBuf>,
+    ) -> anyhow::Result<&Policy> {
+        // The same directory named two ways is still one policy.
+        let same = |p: PathBuf| p.canonicalize().unwrap_or(p);
+        let key = (config.map(same), plugins.map(same));
+        if !self.loaded.contains_key(&key) {
+            let policy = Policy::load(key.0.as_deref(), key.1.as_deref())?;
+            self.warnings.extend(policy.warnings());
+            self.loaded.insert(key.clone(), policy);
+        }
+        Ok(&self.loaded[&key])
+    }
+}
+
+/// Runs the cases of a plugin fixture.
+fn run_plugin_fixture(
+    file: &Path,
+    text: &str,
+    plugins: Option<&Path>,
+    config: &Config,
+    runtime: &Arc<Runtime>,
+    outcomes: &mut Vec<Outcome>,
+) -> anyhow::Result<()> {
+    let fixture: Fixture =
+        serde_json::from_str(text).with_context(|| format!("{}", file.display()))?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let plugin_path = if fixture.plugin.is_absolute() {
+        fixture.plugin.clone()
+    } else {
+        plugins.unwrap_or(base).join(&fixture.plugin)
+    };
+    let plugin_file = PluginFile::read(&plugin_path, &config.load).map_err(|e| match e {
+        Unreadable::Gone => anyhow::anyhow!(
+            "{}: cannot read plugin {}: no such file",
+            file.display(),
+            plugin_path.display()
+        ),
+        Unreadable::Refused(f) => anyhow::anyhow!("{}: {}", file.display(), f.message),
+    })?;
+    let component = plugin_file
+        .compile(runtime, &config.load)
+        .map_err(|f| anyhow::anyhow!("{}: {}", plugin_path.display(), f.message))?;
+    // One load per distinct settings, shared by the cases that use them.
+    let mut loaded: BTreeMap<String, Result<LoadedPlugin, String>> = BTreeMap::new();
+    for case in fixture.cases {
+        let mut merged = fixture.settings.clone();
+        merged.extend(case.settings.clone());
+        let key = Value::Object(merged.clone()).to_string();
+        let plugin = loaded.entry(key).or_insert_with(|| {
+            let mut table = toml::Table::new();
+            for (k, v) in &merged {
+                table.insert(k.clone(), json_to_toml(v).map_err(|e| e.to_string())?);
+            }
+            let pc = load::plugin_config(&plugin_path, config, table);
+            plugin_file
+                .load(runtime, &component, &pc)
+                .map_err(|f| format!("load failed at `{}`: {}", f.step, f.message))
+        });
+        let mut problems = Vec::new();
+        let mut vote = None;
+        match (
+            plugin,
+            conversation(base, &case.conversation, &InputLimits::default()),
+        ) {
+            (Err(e), _) => problems.push(e.clone()),
+            (_, Err(e)) => problems.push(format!("conversation: {e}")),
+            (Ok(p), Ok(c)) => {
+                let mut input = to_wit_input(&c, &Signals::compute(&c));
+                let v = p.evaluate(runtime, &mut input, &config.breaker, alone());
+                problems = check(&case.expect, &v, case.max_fuel);
+                vote = Some(Box::new(v));
+            }
+        }
+        outcomes.push(Outcome {
+            file: file.to_owned(),
+            case: case.name,
+            passed: problems.is_empty(),
+            problems,
+            got: Got::Vote { vote },
+        });
+    }
+    Ok(())
+}
+
+/// Runs the cases of a policy fixture.
+fn run_policy_fixture(
+    file: &Path,
+    text: &str,
+    plugins: Option<&Path>,
+    policies: &mut Policies,
+    outcomes: &mut Vec<Outcome>,
+) -> anyhow::Result<()> {
+    let fixture: PolicyFixture =
+        serde_json::from_str(text).with_context(|| format!("{}", file.display()))?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let config = fixture.policy.config.map(|c| base.join(c));
+    let plugins_dir = match plugins {
+        Some(dir) => Some(dir.to_owned()),
+        None => fixture.policy.plugins.map(|p| base.join(p)),
+    };
+    let policy = policies
+        .get(config, plugins_dir)
+        .with_context(|| format!("{}: policy", file.display()))?;
+    for case in fixture.cases {
+        let (problems, decision) =
+            match conversation(base, &case.conversation, &policy.config.input) {
+                Err(e) => (vec![format!("conversation: {e}")], None),
+                Ok(c) => {
+                    let got = Decided::of(&policy.decide(&c));
+                    (check_decision(&case.expect, &got), Some(got))
+                }
+            };
+        outcomes.push(Outcome {
+            file: file.to_owned(),
+            case: case.name,
+            passed: problems.is_empty(),
+            problems,
+            got: Got::Decision { decision },
+        });
+    }
+    Ok(())
+}
+
 /// Runs `test`.
 pub fn run(
     paths: &[PathBuf],
@@ -184,91 +525,61 @@ pub fn run(
         bail!("no *.test.json fixtures found");
     }
     let config = Config::default();
-    let runtime = Runtime::new(config.cache_dir.clone())?;
+    // Started on the first plugin fixture: policy fixtures bring their own.
+    let mut runtime: Option<Arc<Runtime>> = None;
+    let mut policies = Policies::default();
     let mut outcomes = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        let fixture: Fixture =
+        let value: Value =
             serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
-        let base = file.parent().unwrap_or(Path::new("."));
-        let plugin_path = if fixture.plugin.is_absolute() {
-            fixture.plugin.clone()
-        } else {
-            plugins.unwrap_or(base).join(&fixture.plugin)
-        };
-        let plugin_file = PluginFile::read(&plugin_path, &config.load).map_err(|e| match e {
-            Unreadable::Gone => anyhow::anyhow!(
-                "{}: cannot read plugin {}: no such file",
-                file.display(),
-                plugin_path.display()
+        let names = |key| value.get(key).is_some();
+        match (names("plugin"), names("policy")) {
+            (true, true) => bail!(
+                "{}: names both `plugin` and `policy`; a fixture file tests one plugin or a whole policy, not both",
+                file.display()
             ),
-            Unreadable::Refused(f) => anyhow::anyhow!("{}: {}", file.display(), f.message),
-        })?;
-        let component = plugin_file
-            .compile(&runtime, &config.load)
-            .map_err(|f| anyhow::anyhow!("{}: {}", plugin_path.display(), f.message))?;
-        // One load per distinct settings, shared by the cases that use them.
-        let mut loaded: BTreeMap<String, Result<LoadedPlugin, String>> = BTreeMap::new();
-        for case in fixture.cases {
-            let mut merged = fixture.settings.clone();
-            merged.extend(case.settings.clone());
-            let key = Value::Object(merged.clone()).to_string();
-            let plugin = loaded.entry(key).or_insert_with(|| {
-                let mut table = toml::Table::new();
-                for (k, v) in &merged {
-                    table.insert(k.clone(), json_to_toml(v).map_err(|e| e.to_string())?);
-                }
-                let pc = load::plugin_config(&plugin_path, &config, table);
-                plugin_file
-                    .load(&runtime, &component, &pc)
-                    .map_err(|f| format!("load failed at `{}`: {}", f.step, f.message))
-            });
-            let mut outcome = Outcome {
-                file: file.clone(),
-                case: case.name.clone(),
-                passed: false,
-                problems: Vec::new(),
-                vote: None,
-            };
-            let conversation = match &case.conversation {
-                Value::String(p) => std::fs::read(base.join(p))
-                    .map_err(|e| format!("cannot read {p}: {e}"))
-                    .and_then(|b| {
-                        Conversation::from_json(&b, chrono::Utc::now()).map_err(|e| e.to_string())
-                    }),
-                v => Conversation::from_json(v.to_string().as_bytes(), chrono::Utc::now())
-                    .map_err(|e| e.to_string()),
-            };
-            match (plugin, conversation) {
-                (Err(e), _) => outcome.problems.push(e.clone()),
-                (_, Err(e)) => outcome.problems.push(format!("conversation: {e}")),
-                (Ok(p), Ok(c)) => {
-                    let mut input = to_wit_input(&c, &Signals::compute(&c));
-                    let vote = p.evaluate(&runtime, &mut input, &config.breaker, alone());
-                    outcome.problems = check(&case.expect, &vote, case.max_fuel);
-                    outcome.vote = Some(vote);
-                }
+            (false, true) => {
+                run_policy_fixture(file, &text, plugins, &mut policies, &mut outcomes)?
             }
-            outcome.passed = outcome.problems.is_empty();
-            outcomes.push(outcome);
+            (false, false) if value.is_object() => bail!(
+                "{}: names neither `plugin` (to test one plugin) nor `policy` (to test a whole policy)",
+                file.display()
+            ),
+            _ => {
+                let runtime = match &runtime {
+                    Some(r) => r.clone(),
+                    None => runtime
+                        .insert(Runtime::new(config.cache_dir.clone())?)
+                        .clone(),
+                };
+                run_plugin_fixture(file, &text, plugins, &config, &runtime, &mut outcomes)?;
+            }
         }
     }
 
     let passed = outcomes.iter().filter(|o| o.passed).count();
     let failed = outcomes.len() - passed;
     if json {
-        let report = serde_json::json!({ "passed": passed, "failed": failed, "cases": outcomes });
+        let mut report =
+            serde_json::json!({ "passed": passed, "failed": failed, "cases": outcomes });
+        if !policies.warnings.is_empty() {
+            report["warnings"] = serde_json::json!(policies.warnings);
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
+        for w in &policies.warnings {
+            writeln!(out, "{w}")?;
+        }
         let mut current: Option<&Path> = None;
         for o in &outcomes {
             if current != Some(o.file.as_path()) {
                 writeln!(out, "{}", o.file.display())?;
                 current = Some(&o.file);
             }
-            match &o.vote {
-                Some(v) if o.passed => writeln!(
+            match &o.got {
+                Got::Vote { vote: Some(v) } if o.passed => writeln!(
                     out,
                     "  pass  {} ({:?} {}, fuel {}, {} µs)",
                     o.case,
@@ -276,6 +587,15 @@ pub fn run(
                     v.reason,
                     v.fuel_used.unwrap_or(0),
                     v.elapsed_us
+                )?,
+                Got::Decision { decision: Some(d) } if o.passed => writeln!(
+                    out,
+                    "  pass  {} ({}, reasons {}, tier {}, priority {})",
+                    o.case,
+                    d.action.as_str(),
+                    d.reason_list(),
+                    name(&d.tier),
+                    d.priority
                 )?,
                 _ => {
                     writeln!(out, "  FAIL  {}", o.case)?;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub mod error;
 pub mod files;
 pub mod handback;
+pub mod kpi;
 pub mod live;
 pub mod phrases;
 mod raw;
@@ -23,6 +24,7 @@ pub mod triggers;
 pub use error::ConfigError;
 use error::in_range;
 pub use handback::{ContextConfig, HandbackConfig, RoutineTest};
+pub use kpi::KpiConfig;
 pub use store::StoreConfig;
 pub use tag::Tag;
 pub use triggers::{
@@ -85,6 +87,8 @@ pub struct Config {
     pub handback: HandbackConfig,
     /// What the handoff context adds from the decision log.
     pub context: ContextConfig,
+    /// How the handoff KPIs are read.
+    pub kpi: KpiConfig,
 }
 
 /// Connection handling of the HTTP server. These take effect at start only.
@@ -401,6 +405,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             handback: HandbackConfig::default(),
             context: ContextConfig::default(),
+            kpi: KpiConfig::default(),
         }
     }
 }

@@ -45,6 +45,8 @@ struct RawConfig {
     handback: HandbackConfig,
     #[serde(default)]
     context: ContextConfig,
+    #[serde(default)]
+    kpi: KpiConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +165,7 @@ impl Config {
         raw.routing.validate()?;
         raw.handback.validate()?;
         raw.context.validate()?;
+        raw.kpi.validate()?;
 
         let limits = d.limits.overlaid(&raw.limits);
         limits.check("limits")?;
@@ -246,6 +249,7 @@ impl Config {
             store: raw.store,
             handback: raw.handback,
             context: raw.context,
+            kpi: raw.kpi,
         })
     }
 }

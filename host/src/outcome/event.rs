@@ -29,7 +29,8 @@ const MAX_AHEAD: Duration = Duration::hours(24);
 pub enum EventType {
     /// A human agent took the conversation (`agent`, optional `queue`).
     HumanAssigned,
-    /// The human's first reply to the customer.
+    /// The human's first reply to the customer (`agent`, `queue`, and its
+    /// `text`, from which the KPIs score its context completeness).
     HumanFirstReply,
     /// Moved to another queue and/or agent (`to_queue`, `to_agent`).
     Transferred,
@@ -70,7 +71,8 @@ impl EventType {
             .unwrap_or("unknown")
     }
 
-    fn parse(name: &str) -> Option<EventType> {
+    /// The type named `name` in the API and the store.
+    pub fn parse(name: &str) -> Option<EventType> {
         EventType::ALL
             .iter()
             .find(|(n, _)| *n == name)
@@ -82,7 +84,11 @@ impl EventType {
         use Kind::*;
         match self {
             EventType::HumanAssigned => &[("agent", Name, true), ("queue", Name, false)],
-            EventType::HumanFirstReply => &[("agent", Name, false)],
+            EventType::HumanFirstReply => &[
+                ("agent", Name, false),
+                ("queue", Name, false),
+                ("text", Text, false),
+            ],
             EventType::Transferred => &[("to_queue", Name, false), ("to_agent", Name, false)],
             EventType::HandedBackToAi => &[("agent", Name, false), ("note", Text, false)],
             EventType::Resolved => &[("by", OneOf(&["ai", "human"]), true)],
@@ -135,6 +141,69 @@ pub struct Event {
     /// The type-specific fields, validated.
     #[serde(flatten)]
     pub fields: BTreeMap<String, Value>,
+}
+
+/// The fields of an event the KPIs query, as columns of the store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The agent: `agent`, or a transfer's `to_agent`.
+    pub agent: Option<String>,
+    /// The queue: `queue`, or a transfer's `to_queue`.
+    pub queue: Option<String>,
+    /// A resolution's `by`, a review's `verdict`.
+    pub detail: Option<String>,
+    /// A rating's `score`.
+    pub score: Option<i64>,
+    /// A review's corrected `tag`.
+    pub tag: Option<String>,
+}
+
+impl Event {
+    /// The fields the KPIs query.
+    pub fn facts(&self) -> Facts {
+        Facts::of(self.kind, &self.fields)
+    }
+
+    /// The reply's text, when a `human_first_reply` carries one.
+    pub fn reply_text(&self) -> Option<&str> {
+        match self.kind {
+            EventType::HumanFirstReply => self.fields.get("text").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+}
+
+impl Facts {
+    /// The facts of an event of type `kind` with these fields (as stored:
+    /// the store fills rows of older versions from their JSON).
+    pub fn of(kind: EventType, fields: &BTreeMap<String, Value>) -> Facts {
+        let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_owned);
+        match kind {
+            EventType::Transferred => Facts {
+                agent: text("to_agent"),
+                queue: text("to_queue"),
+                ..Facts::default()
+            },
+            EventType::Resolved => Facts {
+                detail: text("by"),
+                ..Facts::default()
+            },
+            EventType::Review => Facts {
+                detail: text("verdict"),
+                tag: text("tag"),
+                ..Facts::default()
+            },
+            EventType::Csat => Facts {
+                score: fields.get("score").and_then(Value::as_i64),
+                ..Facts::default()
+            },
+            _ => Facts {
+                agent: text("agent"),
+                queue: text("queue"),
+                ..Facts::default()
+            },
+        }
+    }
 }
 
 /// Parses and validates `{"events": [...]}`. `now` is the server's clock,

@@ -127,7 +127,11 @@ impl Db {
             .run(&pool)
             .await
             .map_err(|e| anyhow::anyhow!("cannot migrate the store {}: {e}", redact(&url)))?;
-        Ok(Db { pool, backend })
+        let db = Db { pool, backend };
+        db.fill_event_facts()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot migrate the store {}: {e}", redact(&url)))?;
+        Ok(db)
     }
 
     /// Which database this is.
@@ -252,9 +256,11 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         for (i, e) in events.iter().enumerate() {
             let body = serde_json::to_string(e).unwrap_or_default();
+            let facts = e.facts();
             let done = sqlx::query(
                 "INSERT INTO outcome_events (event_id, type, conversation_id, decision_id, at, \
-                 received_at, event) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 received_at, event, facts, agent, queue, detail, score, tag, reply_level) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12, $13) \
                  ON CONFLICT (event_id) DO NOTHING",
             )
             .bind(&e.event_id)
@@ -264,6 +270,14 @@ impl Db {
             .bind(e.at.timestamp_micros())
             .bind(received_at + i as i64)
             .bind(body)
+            .bind(facts.agent)
+            .bind(facts.queue)
+            .bind(facts.detail)
+            .bind(facts.score)
+            .bind(facts.tag)
+            // A reply's text is scored against the decision it follows,
+            // which may not be in the log yet: the KPI report scores it.
+            .bind(e.reply_text().map(|_| "pending"))
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -290,6 +304,45 @@ impl Db {
         }
         tx.commit().await?;
         Ok(written)
+    }
+
+    /// Fills the fact columns of events stored before they existed, a page
+    /// at a time, from each event's JSON.
+    async fn fill_event_facts(&self) -> Result<(), sqlx::Error> {
+        loop {
+            let page = sqlx::query(
+                "SELECT event_id, type, event FROM outcome_events WHERE facts = 0 LIMIT 500",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &page {
+                let id: String = row.try_get(0)?;
+                let kind: String = row.try_get(1)?;
+                let body: String = row.try_get(2)?;
+                let fields: std::collections::BTreeMap<String, serde_json::Value> =
+                    serde_json::from_str(&body).unwrap_or_default();
+                let facts = crate::outcome::EventType::parse(&kind)
+                    .map(|k| crate::outcome::Facts::of(k, &fields))
+                    .unwrap_or_default();
+                sqlx::query(
+                    "UPDATE outcome_events SET facts = 1, agent = $1, queue = $2, detail = $3, \
+                     score = $4, tag = $5 WHERE event_id = $6",
+                )
+                .bind(facts.agent)
+                .bind(facts.queue)
+                .bind(facts.detail)
+                .bind(facts.score)
+                .bind(facts.tag)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// The record of decision `id`.

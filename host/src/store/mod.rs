@@ -11,6 +11,7 @@
 //! is down at start delays nothing: decisions are spooled meanwhile.
 
 pub mod db;
+pub mod kpi;
 pub mod mask;
 pub mod prior;
 pub mod record;

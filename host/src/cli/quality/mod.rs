@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::load;
-use crate::decide::decide;
-use crate::plugin::{PluginSet, Registry, Runtime};
 use report::{Miss, Report};
 
 /// What `quality` was asked to check.
@@ -33,34 +31,11 @@ pub struct Options<'a> {
 
 /// Runs `quality`.
 pub fn run(options: &Options<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let mut config = load::config(options.config)?;
+    // The corpus is checked first: it is cheap, and compiling the plugins is not.
     let corpus = corpus::read(options.paths)?;
-    let plugins_dir = match (options.plugins, options.config) {
-        (Some(dir), _) => Some(dir.to_owned()),
-        (None, Some(_)) => Some(config.plugins_dir.clone()),
-        (None, None) => None,
-    };
-    let runtime = Runtime::new(config.cache_dir.clone())?;
-    let set = match plugins_dir {
-        Some(dir) => {
-            if !dir.is_dir() {
-                anyhow::bail!("plugins directory {} does not exist", dir.display());
-            }
-            config.plugins_dir = dir;
-            let registry = Registry::new(runtime.clone());
-            registry.reload_until_settled(&config);
-            registry.current()
-        }
-        None => std::sync::Arc::new(PluginSet::default()),
-    };
-    for status in set.status.iter().filter(|s| s.error.is_some()) {
-        if let Some(e) = &status.error {
-            writeln!(
-                out,
-                "warning: plugin {} did not load ({}): {}",
-                status.name, e.step, e.message
-            )?;
-        }
+    let policy = load::Policy::load(options.config, options.plugins)?;
+    for warning in policy.warnings() {
+        writeln!(out, "{warning}")?;
     }
 
     let mut report = Report::default();
@@ -68,7 +43,7 @@ pub fn run(options: &Options<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
     for item in corpus {
         messages += item.conversation.customer_messages().count();
         let started = Instant::now();
-        let decision = decide(&item.conversation, &config, &set, &runtime, false);
+        let decision = policy.decide(&item.conversation);
         spent_us += started.elapsed().as_micros();
         let got = decision.action;
         let agreed = item.acceptable.contains(&got);
@@ -103,7 +78,7 @@ pub fn run(options: &Options<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
     if options.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        let plugins: Vec<&str> = set.active.iter().map(|p| &*p.name).collect();
+        let plugins = policy.plugin_names();
         writeln!(
             out,
             "policy: built-in triggers{}",
