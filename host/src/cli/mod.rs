@@ -7,11 +7,14 @@
 
 mod check;
 mod eval;
+mod kpis;
 mod load;
 mod log;
 mod new;
 mod quality;
 mod serve;
+mod simulate;
+mod store;
 mod test;
 
 use std::io::Write;
@@ -74,13 +77,16 @@ pub enum Command {
         config: Option<PathBuf>,
     },
     /// Runs test fixtures (`*.test.json` files, or directories holding them)
-    /// against their plugins; exits non-zero if any case fails.
+    /// against their plugin, or against a whole policy (configuration,
+    /// built-in triggers and plugins) for the expected action, reasons, tier
+    /// and priority; exits non-zero if any case fails.
     Test {
         /// Fixture files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Resolve fixtures' relative plugin paths against this directory
-        /// instead of the fixture's own.
+        /// Resolve plugin fixtures' relative plugin paths against this
+        /// directory instead of the fixture's own; policy fixtures load
+        /// their plugins from it.
         #[arg(long)]
         plugins: Option<PathBuf>,
         /// Print one JSON report instead of text.
@@ -111,11 +117,62 @@ pub enum Command {
         #[arg(long)]
         max_needless: Option<f64>,
     },
+    /// The handoff-quality KPIs of a window, from the store: rates,
+    /// time to a human, repeat handoffs, CSAT gap, first-reply context,
+    /// trends and per-rule review verdicts (definitions in README).
+    Kpis {
+        /// The config file whose `[store]` and `[kpi]` to use
+        /// (`ESCALATOR_STORE_URL` wins over its store).
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// Decisions made at or after this RFC 3339 time (default: 28 days
+        /// before `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// Decisions made before this RFC 3339 time (default: now).
+        #[arg(long)]
+        to: Option<String>,
+        /// The trend's bucket: day or week.
+        #[arg(long)]
+        bucket: Option<String>,
+        /// Only this category (`(none)`: conversations without one).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: kpis::KpiFormat,
+    },
     /// Reads the decision log.
     Log {
         /// What to do with it.
         #[command(subcommand)]
         command: LogCommand,
+    },
+    /// Drives a running server with synthetic support traffic: conversations
+    /// in English, Portuguese and Spanish spread over the last `--days`,
+    /// decided through the API, then the outcome events that follow each
+    /// decision (pick-ups, replies, resolutions, CSAT, reviews), so the KPI
+    /// dashboard and the review queue fill in one command. The same seed
+    /// sends the same traffic.
+    Simulate {
+        /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+        #[arg(long)]
+        server: String,
+        /// How many conversations to send.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        conversations: u64,
+        /// The seed: the same seed, count and `--end` send the same traffic.
+        #[arg(long)]
+        seed: u64,
+        /// Spread the conversations over this many days before `--end`.
+        #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        /// The end of the span, RFC 3339 (default: now, truncated to the hour).
+        #[arg(long)]
+        end: Option<String>,
     },
     /// Creates a plugin skeleton that builds and passes its sample test.
     New {
@@ -218,6 +275,42 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
             since.as_deref(),
             until.as_deref(),
             events,
+            out,
+        ),
+        Command::Simulate {
+            server,
+            conversations,
+            seed,
+            days,
+            end,
+        } => simulate::run(
+            &simulate::Options {
+                server,
+                conversations,
+                seed,
+                days,
+                end,
+            },
+            out,
+        ),
+        Command::Kpis {
+            config,
+            from,
+            to,
+            bucket,
+            category,
+            channel,
+            format,
+        } => kpis::run(
+            config.as_deref(),
+            &crate::kpi::WindowArgs {
+                from: from.as_deref(),
+                to: to.as_deref(),
+                bucket: bucket.as_deref(),
+                category: category.as_deref(),
+                channel: channel.as_deref(),
+            },
+            format,
             out,
         ),
         Command::New {
