@@ -765,3 +765,154 @@ async fn the_api_and_the_command_line_serve_the_report() {
     assert!(csv.contains("\ncontacts,1\n"), "{csv}");
     assert!(csv.contains("\ntime_to_human.p50_s,90.0\n"), "{csv}");
 }
+
+fn said(id: &str, category: &str, text: &str) -> Value {
+    json!({
+        "conversation_id": id,
+        "channel": "chat",
+        "now": "2026-10-05T10:00:00Z",
+        "topic": {"category": category},
+        "messages": [{"role": "customer", "text": text, "at": "2026-10-05T09:59:50Z"}],
+    })
+}
+
+fn cli(args: Vec<String>) -> tokio::task::JoinHandle<(i32, String)> {
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        escalator_integration_tests::escalator_cli(&a)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_queue_mixes_categories_and_its_export_runs_under_escalator_test() {
+    let server = TestServer::start_with_config_file("", &[]).await;
+    let angry = "This is ridiculous, get me a human now!";
+    let mut ids: std::collections::BTreeMap<String, String> = Default::default();
+    let plan = [
+        ("b1", "billing", angry),
+        ("b2", "billing", angry),
+        ("b3", "billing", angry),
+        ("b4", "billing", angry),
+        ("s1", "shipping", angry),
+        ("s2", "shipping", angry),
+        ("a1", "account", angry),
+        ("q1", "billing", "How do I download an invoice?"),
+    ];
+    for (id, category, text) in plan {
+        let d = server.decide(&said(id, category, text)).await;
+        let want = if id == "q1" { "stay" } else { "escalate" };
+        assert_eq!(d["action"], want, "{id}: {d}");
+        ids.insert(id.into(), d["decision_id"].as_str().unwrap().into());
+    }
+    eventually(
+        std::time::Duration::from_secs(30),
+        "the decisions are written",
+        || async { server.get("/v1/store").await.1["written"].as_u64() >= Some(8) },
+    )
+    .await;
+
+    // Three items from three categories, though billing has twice the rest.
+    let (status, r) = server.get("/v1/review?limit=3&seed=w40").await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["pool"], 7, "only escalations are offered: {r}");
+    assert_eq!(
+        r["strata"],
+        json!({"account": 1, "billing": 4, "shipping": 2})
+    );
+    let items = r["items"].as_array().unwrap();
+    let mut cats: Vec<&str> = items
+        .iter()
+        .map(|i| i["category"].as_str().unwrap())
+        .collect();
+    cats.sort_unstable();
+    assert_eq!(cats, ["account", "billing", "shipping"]);
+    for item in items {
+        assert!(item["context"]["summary"].is_string(), "{item}");
+        assert!(!item["reasons"].as_array().unwrap().is_empty(), "{item}");
+        assert!(item["review"].is_null());
+    }
+    assert_eq!(
+        server.get("/v1/review?limit=3&seed=w40").await.1["items"],
+        r["items"]
+    );
+    let (_, shipping) = server.get("/v1/review?category=shipping").await;
+    assert_eq!(shipping["items"].as_array().unwrap().len(), 2);
+    let (status, bad) = server.get("/v1/review?unreviewed=maybe").await;
+    assert_eq!(status, 400, "{bad}");
+
+    // Reviewers judge four decisions; one billing one twice.
+    let review = |n: &str, conv: &str, verdict: &str| {
+        ev(
+            &format!("r-{n}"),
+            "review",
+            conv,
+            "2026-10-06T10:00:00Z",
+            json!({"decision_id": ids[conv], "verdict": verdict, "reviewer": "lee"}),
+        )
+    };
+    let mut later = review("b1-again", "b1", "correct");
+    later["at"] = json!("2026-10-07T10:00:00Z");
+    let (status, body) = server
+        .post(
+            "/v1/outcomes",
+            &json!({"events": [
+                review("b1", "b1", "unnecessary"), later, review("b2", "b2", "correct"),
+                review("s1", "s1", "unnecessary"), review("q1", "q1", "missed"),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, open) = server.get("/v1/review?unreviewed=true&limit=50").await;
+    assert_eq!(open["pool"], 4, "{open}");
+    let (_, all) = server.get("/v1/review?category=billing&limit=50").await;
+    let b1 = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["decision_id"] == ids["b1"].as_str())
+        .unwrap();
+    assert_eq!(
+        b1["review"]["verdict"], "correct",
+        "the latest verdict: {b1}"
+    );
+
+    // The export: one file per verdict.
+    let config = server.config_path();
+    std::fs::create_dir_all(config.parent().unwrap().join("plugins")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, text) = cli(vec![
+        "review".into(),
+        "export".into(),
+        "-c".into(),
+        config.display().to_string(),
+        "--out".into(),
+        out.path().display().to_string(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{text}");
+    let file = |v: &str| out.path().join(format!("reviewed-{v}.test.json"));
+    let cases = |v: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(file(v)).unwrap()).unwrap()
+    };
+    assert_eq!(cases("correct")["cases"].as_array().unwrap().len(), 2);
+    assert_eq!(cases("unnecessary")["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(cases("missed")["cases"][0]["expect"]["action"], "escalate");
+
+    // The verdicts the rules agree with run green against the same rules;
+    // the corrected ones fail, naming what the reviewer wanted, until the
+    // rules change.
+    let test = |v: &str| cli(vec!["test".into(), file(v).display().to_string()]);
+    let (code, text) = test("correct").await.unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    let (code, text) = test("unnecessary").await.unwrap();
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("expected one of stay, offer, got escalate"),
+        "{text}"
+    );
+    let (code, text) = test("missed").await.unwrap();
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("got stay"), "{text}");
+}

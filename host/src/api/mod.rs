@@ -11,7 +11,8 @@
 //! - The decision log ([`log`]): `POST /v1/outcomes`, `GET /v1/decisions`,
 //!   `GET /v1/decisions/{id}`, `GET /v1/conversations/{id}`,
 //!   `GET /v1/store`.
-//! - The handoff KPIs ([`kpi`]): `GET /v1/kpis`.
+//! - The handoff KPIs ([`kpi`]): `GET /v1/kpis`; the review queue
+//!   ([`review`]): `GET /v1/review`.
 
 mod error;
 mod handlers;
@@ -20,6 +21,7 @@ mod kpi;
 pub mod log;
 pub mod memory;
 pub mod request;
+mod review;
 pub mod state;
 pub mod views;
 
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/conversations/{id}", get(log::conversation))
         .route("/v1/store", get(log::status))
         .route("/v1/kpis", get(kpi::kpis))
+        .route("/v1/review", get(review::review))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .fallback(handlers::not_found)

@@ -12,6 +12,7 @@ mod load;
 mod log;
 mod new;
 mod quality;
+mod review;
 mod serve;
 mod simulate;
 mod store;
@@ -145,6 +146,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: kpis::KpiFormat,
     },
+    /// The review loop: reviewed decisions as regression fixtures.
+    Review {
+        /// What to do.
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Reads the decision log.
     Log {
         /// What to do with it.
@@ -212,6 +219,32 @@ pub enum LogCommand {
         /// The output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
+    },
+}
+
+/// The `review` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Writes reviewed decisions as fixture files for `escalator test`, one
+    /// file per verdict (`reviewed-correct.test.json`, …), each case
+    /// expecting what the reviewer said the rules should have done.
+    Export {
+        /// The config file whose `[store]` to read; the fixtures name it as
+        /// their policy.
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// Decisions made at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Decisions made before this RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
+        /// The directory to write the fixtures to.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// The policy config the fixtures name (default: `--config`).
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -290,6 +323,25 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
                 seed,
                 days,
                 end,
+            },
+            out,
+        ),
+        Command::Review {
+            command:
+                ReviewCommand::Export {
+                    config,
+                    since,
+                    until,
+                    out: out_dir,
+                    policy,
+                },
+        } => review::export(
+            &review::ExportArgs {
+                config: config.as_deref(),
+                since: since.as_deref(),
+                until: until.as_deref(),
+                out_dir: &out_dir,
+                policy: policy.as_deref(),
             },
             out,
         ),

@@ -11,6 +11,7 @@ pub mod first_reply;
 pub mod render;
 pub mod replies;
 pub mod report;
+pub mod review;
 pub mod window;
 
 pub use report::{Report, compute};

@@ -16,6 +16,7 @@ pub mod mask;
 pub mod prior;
 pub mod record;
 mod retention;
+pub mod review;
 pub mod spool;
 mod writer;
 

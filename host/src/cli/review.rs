@@ -1,0 +1,121 @@
+//! `escalator review export`: reviewed decisions as fixture files that
+//! `escalator test` runs against the policy, one file per verdict. The
+//! `correct` file passes until a rule change breaks it; the `unnecessary`
+//! and `missed` files fail until the rules are fixed to agree with the
+//! reviewers — a corrected case is a regression test within minutes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::DateTime;
+use serde_json::{Value, json};
+
+use super::store::open_existing;
+use crate::config::{Config, StoreConfig};
+use crate::kpi::review::{Unusable, case};
+
+/// Decisions read per query.
+const PAGE: i64 = 500;
+
+/// What to export, and where.
+pub struct ExportArgs<'a> {
+    /// The config whose store to read; also the policy the fixtures name.
+    pub config: Option<&'a Path>,
+    /// Decisions made at or after this RFC 3339 time.
+    pub since: Option<&'a str>,
+    /// Decisions made before this RFC 3339 time.
+    pub until: Option<&'a str>,
+    /// The directory the fixture files go to (created if missing).
+    pub out_dir: &'a Path,
+    /// The policy config the fixtures name, when not `config`.
+    pub policy: Option<&'a Path>,
+}
+
+/// Runs `review export`.
+pub fn export(args: &ExportArgs<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let store = match args.config {
+        Some(path) => Config::load(path)?.store,
+        None => StoreConfig::default(),
+    };
+    let time = |flag: &str, v: Option<&str>| -> anyhow::Result<Option<i64>> {
+        v.map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.timestamp_micros())
+                .with_context(|| format!("--{flag} {v:?} is not an RFC 3339 time"))
+        })
+        .transpose()
+    };
+    let (since, until) = (time("since", args.since)?, time("until", args.until)?);
+    // The fixtures name the policy by an absolute path: they are written
+    // elsewhere and may be moved.
+    let policy: Option<PathBuf> = match args.policy.or(args.config) {
+        Some(p) => Some(
+            std::fs::canonicalize(p)
+                .with_context(|| format!("cannot find the policy config {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let reviewed = runtime.block_on(async {
+        let db = open_existing(&store).await?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = db.reviewed(since, until, after.clone(), PAGE).await?;
+            let full = page.len() as i64 == PAGE;
+            after = page.last().map(|(at, v, _)| (*at, v.decision_id.clone()));
+            all.extend(page);
+            if !full {
+                break;
+            }
+        }
+        db.close().await;
+        anyhow::Ok(all)
+    })?;
+
+    let mut by_verdict: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    let (mut masked, mut malformed) = (0, 0);
+    for (_, verdict, record) in &reviewed {
+        let record: Value = serde_json::from_str(record).unwrap_or(Value::Null);
+        match case(verdict, &record) {
+            Ok(c) => by_verdict
+                .entry(verdict.verdict.clone())
+                .or_default()
+                .push(c),
+            Err(Unusable::Masked) => masked += 1,
+            Err(Unusable::Malformed) => malformed += 1,
+        }
+    }
+    std::fs::create_dir_all(args.out_dir)
+        .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
+    let policy_json = match &policy {
+        Some(p) => json!({ "config": p }),
+        None => json!({}),
+    };
+    for (verdict, cases) in &by_verdict {
+        let path = args.out_dir.join(format!("reviewed-{verdict}.test.json"));
+        let fixture = json!({ "policy": policy_json, "cases": cases });
+        std::fs::write(&path, serde_json::to_string_pretty(&fixture)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "{}: {} cases", path.display(), cases.len())?;
+    }
+    if by_verdict.is_empty() {
+        writeln!(out, "no reviewed decisions in the log for this window")?;
+    }
+    if masked > 0 {
+        writeln!(
+            out,
+            "skipped {masked} reviewed decisions whose messages were masked when stored"
+        )?;
+    }
+    if malformed > 0 {
+        writeln!(
+            out,
+            "skipped {malformed} reviewed decisions without a usable request"
+        )?;
+    }
+    Ok(0)
+}
