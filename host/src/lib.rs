@@ -15,19 +15,20 @@
 //! - [`store`]: the decision log — every decision recorded off the request
 //!   path, outcome events beside it, SQLite or PostgreSQL, with a spool for
 //!   outages, masking and retention.
+//! - [`kpi`]: the handoff KPIs computed from the store, and the review
+//!   loop that turns reviewers' verdicts into fixtures.
 //! - [`api`]: the HTTP API over it: routes, request extraction, errors.
 //! - [`server`]: wiring — start-up, connections, the file watcher, shutdown.
 //! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
 //!   commands `check`, `eval`, `test`, `new`).
 //!
 //! Ownership is read from the request (`decision::ownership`); the outcome
-//! events record what happened after. Homes for what comes next: the
-//! handoff KPIs in `kpi/`, computed from the store; replay and shadow
+//! events record what happened after. Homes for what comes next: replay and shadow
 //! evaluation in `replay/`, which runs `decide` over stored requests; and
 //! the browser console's assets and routes in `api/console/`.
 //!
 //! Dependencies point one way: `config` ← `decision` ← `plugin` ← `decide`
-//! ← `outcome` ← `store` ← `api` ← `server` ← `cli`.
+//! ← `outcome` ← `store` ← `kpi` ← `api` ← `server` ← `cli`.
 
 // Two functions need `unsafe`: deserialising the compiled-plugin cache, and
 // asking the allocator to give memory back (`api::memory`).
