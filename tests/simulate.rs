@@ -56,6 +56,24 @@ async fn actions(server: &TestServer, n: u64) -> BTreeMap<String, String> {
     by_conversation
 }
 
+/// Every outcome event of the conversations in `actions`, as (event id,
+/// type, time), by event id.
+async fn events(server: &TestServer, actions: &BTreeMap<String, String>) -> Vec<[String; 3]> {
+    let mut all = Vec::new();
+    for id in actions.keys() {
+        let (status, timeline) = server.get(&format!("/v1/conversations/{id}")).await;
+        assert_eq!(status, 200, "{timeline}");
+        for e in timeline["timeline"].as_array().unwrap() {
+            if e["kind"] == "event" {
+                let field = |k: &str| e[k].as_str().unwrap().to_owned();
+                all.push([field("event_id"), field("type"), field("at")]);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
 /// The actions in conversation order (`sim-{seed}-{i}` by `i`).
 fn in_order(actions: &BTreeMap<String, String>, seed: &str) -> Vec<String> {
     (0..CONVERSATIONS)
@@ -85,6 +103,7 @@ async fn simulate_fills_the_log_and_a_seed_means_the_same_traffic() {
 
     // Outcome events follow the decisions.
     let mut types: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reply_texts = 0;
     let mut decided_in_window = 0;
     for id in seven.keys() {
         let (status, timeline) = first.get(&format!("/v1/conversations/{id}")).await;
@@ -92,6 +111,11 @@ async fn simulate_fills_the_log_and_a_seed_means_the_same_traffic() {
         for entry in timeline["timeline"].as_array().unwrap() {
             match entry["kind"].as_str() {
                 Some("event") => {
+                    if entry["type"] == "human_first_reply"
+                        && entry["text"].as_str().is_some_and(|t| !t.is_empty())
+                    {
+                        reply_texts += 1;
+                    }
                     *types
                         .entry(entry["type"].as_str().unwrap().to_owned())
                         .or_default() += 1
@@ -118,6 +142,12 @@ async fn simulate_fills_the_log_and_a_seed_means_the_same_traffic() {
         assert!(types.contains_key(kind), "no {kind} event: {types:?}");
     }
     assert!(types.len() >= 5, "{types:?}");
+    assert_eq!(
+        Some(&reply_texts),
+        types.get("human_first_reply"),
+        "every first reply carries its text"
+    );
+    let seven_events = events(&first, &seven).await;
 
     // Running the same seed again stores no event twice.
     let (status, before) = first.get("/v1/conversations/sim-7-0").await;
@@ -133,10 +163,9 @@ async fn simulate_fills_the_log_and_a_seed_means_the_same_traffic() {
     let second = TestServer::start("", &[]).await;
     let (code, summary) = simulate(&second, "7").await;
     assert_eq!(code, 0, "{summary}");
-    assert_eq!(
-        in_order(&actions(&second, 60).await, "7"),
-        in_order(&seven, "7")
-    );
+    let again = actions(&second, 60).await;
+    assert_eq!(in_order(&again, "7"), in_order(&seven, "7"));
+    assert_eq!(events(&second, &again).await, seven_events);
 
     let third = TestServer::start("", &[]).await;
     let (code, summary) = simulate(&third, "8").await;

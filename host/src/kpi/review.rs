@@ -28,7 +28,7 @@ pub fn sample(candidates: Vec<Candidate>, limit: usize, seed: &str) -> Vec<Candi
     let mut queues: Vec<std::vec::IntoIter<([u8; 32], Candidate)>> = groups
         .into_values()
         .map(|mut g| {
-            g.sort_by(|a, b| a.0.cmp(&b.0));
+            g.sort_by_key(|(key, _)| *key);
             g.into_iter()
         })
         .collect();
