@@ -497,6 +497,7 @@ fn check_october(r: &Value) {
     assert_eq!(t["p50_s"], 120.0);
     assert_eq!(t["p90_s"], 600.0);
     assert_eq!(t["p99_s"], 600.0);
+    assert_eq!(t["max_s"], 600.0);
     assert_eq!(t["waiting"], 1);
     assert_eq!(t["closed_without_human"], 1);
 
@@ -609,6 +610,7 @@ async fn check_store(db: &Db) -> Value {
     assert_eq!(billing.contacts, 3);
     assert_eq!(billing.escalation.escalated.count, 2);
     // With a category filter, c9 (no decision, no category) is left out.
+    assert_eq!(billing.utilization.handed_off.conversations, 3);
     assert_eq!(billing.utilization.direct.conversations, 0);
     let email = report(
         db,
@@ -696,6 +698,36 @@ async fn the_api_and_the_command_line_serve_the_report() {
     assert_eq!(r["contacts"], 1);
     assert_eq!(r["escalation"]["escalated"]["rate"], 1.0);
     assert_eq!(r["time_to_human"]["p50_s"], 90.0);
+
+    // The help desk's clock runs 20 s behind the caller's: its assignment
+    // is dated before the escalation it answers, and still answers it.
+    let mut late_clock = c.clone();
+    late_clock["conversation_id"] = json!("api-2");
+    assert_eq!(server.decide(&late_clock).await["action"], "escalate");
+    eventually(
+        std::time::Duration::from_secs(30),
+        "the second decision is written",
+        || async { server.get("/v1/store").await.1["written"].as_u64() >= Some(2) },
+    )
+    .await;
+    let (status, body) = server
+        .post(
+            "/v1/outcomes",
+            &json!({"events": [
+                ev("a2", "human_assigned", "api-2", "2026-10-05T09:59:40Z", json!({"agent": "bo"})),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, skewed) = server.get(query).await;
+    let t = &skewed["time_to_human"];
+    assert_eq!(
+        (t["assigned"].clone(), t["waiting"].clone()),
+        (json!(2), json!(0)),
+        "{t}"
+    );
+    assert_eq!(t["p50_s"], 0.0, "{t}");
+    assert_eq!(t["p90_s"], 90.0, "{t}");
     assert_eq!(r["trend"]["buckets"].as_array().unwrap().len(), 7);
 
     for (bad, field) in [
@@ -736,8 +768,8 @@ async fn the_api_and_the_command_line_serve_the_report() {
     .unwrap();
     assert_eq!(code, 0, "{json_out}");
     let cli: Value = serde_json::from_str(&json_out).unwrap();
-    assert_eq!(cli["contacts"], 1);
-    assert_eq!(cli["time_to_human"], r["time_to_human"]);
+    assert_eq!(cli["contacts"], 2);
+    assert_eq!(cli["time_to_human"], skewed["time_to_human"]);
     let (code, table) = tokio::task::spawn_blocking({
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         move || {
@@ -749,7 +781,7 @@ async fn the_api_and_the_command_line_serve_the_report() {
     .unwrap();
     assert_eq!(code, 0, "{table}");
     assert!(table.contains("escalation rate"), "{table}");
-    assert!(table.contains("100.0% (1/1)"), "{table}");
+    assert!(table.contains("100.0% (2/2)"), "{table}");
     let (code, csv) = tokio::task::spawn_blocking({
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         move || {
@@ -762,8 +794,8 @@ async fn the_api_and_the_command_line_serve_the_report() {
     .unwrap();
     assert_eq!(code, 0, "{csv}");
     assert!(csv.starts_with("metric,value\n"), "{csv}");
-    assert!(csv.contains("\ncontacts,1\n"), "{csv}");
-    assert!(csv.contains("\ntime_to_human.p50_s,90.0\n"), "{csv}");
+    assert!(csv.contains("\ncontacts,2\n"), "{csv}");
+    assert!(csv.contains("\ntime_to_human.p90_s,90.0\n"), "{csv}");
 }
 
 fn said(id: &str, category: &str, text: &str) -> Value {
@@ -877,14 +909,22 @@ async fn the_review_queue_mixes_categories_and_its_export_runs_under_escalator_t
     );
 
     // The export: one file per verdict.
+    // The server's plugins directory is not its config's: the export
+    // names it.
     let config = server.config_path();
-    std::fs::create_dir_all(config.parent().unwrap().join("plugins")).unwrap();
+    let plugins = server.plugin_path("none");
+    let plugins = plugins.parent().unwrap();
     let out = tempfile::tempdir().unwrap();
+    // A verdict file of an earlier export that this one has no cases for.
+    let stale = out.path().join("reviewed-obsolete.test.json");
+    std::fs::write(&stale, "left by an earlier export").unwrap();
     let (code, text) = cli(vec![
         "review".into(),
         "export".into(),
         "-c".into(),
         config.display().to_string(),
+        "--plugins".into(),
+        plugins.display().to_string(),
         "--out".into(),
         out.path().display().to_string(),
     ])
@@ -898,6 +938,7 @@ async fn the_review_queue_mixes_categories_and_its_export_runs_under_escalator_t
     assert_eq!(cases("correct")["cases"].as_array().unwrap().len(), 2);
     assert_eq!(cases("unnecessary")["cases"].as_array().unwrap().len(), 1);
     assert_eq!(cases("missed")["cases"][0]["expect"]["action"], "escalate");
+    assert!(!stale.exists(), "an earlier export's file is replaced");
 
     // The verdicts the rules agree with run green against the same rules;
     // the corrected ones fail, naming what the reviewer wanted, until the

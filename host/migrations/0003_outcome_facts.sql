@@ -20,4 +20,8 @@ ALTER TABLE outcome_events ADD COLUMN tag TEXT;
 ALTER TABLE outcome_events ADD COLUMN reply_level TEXT;
 ALTER TABLE outcome_events ADD COLUMN reply_points BIGINT;
 CREATE INDEX outcome_events_by_type ON outcome_events (type, conversation_id, at);
+-- The replies waiting to be scored, and the rows waiting for their facts:
+-- both found without scanning the table.
+CREATE INDEX outcome_events_by_reply_level ON outcome_events (reply_level, at);
+CREATE INDEX outcome_events_unfilled ON outcome_events (event_id) WHERE facts = 0;
 CREATE INDEX decisions_by_action ON decisions (action, decided_at);

@@ -9,6 +9,11 @@ use super::log::{bad_query, db, unavailable};
 use super::state::AppState;
 use crate::kpi::{Report, Window, WindowArgs, compute};
 
+/// One report at a time per process: a report holds a database connection
+/// for its whole run, and a few dashboards refreshing at once must not take
+/// every connection the recorder needs.
+static REPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// `GET /v1/kpis?from=…&to=…&bucket=day|week&category=…&channel=…`.
 pub async fn kpis(
     State(state): State<AppState>,
@@ -27,6 +32,7 @@ pub async fn kpis(
     let now = Utc::now();
     let window = Window::parse(&args, now).map_err(|e| bad_query(e.field, e.message))?;
     let settings = state.config.get().kpi;
+    let _turn = REPORTS.acquire().await.map_err(ApiError::internal)?;
     let report = compute(db(&state)?, &window, &settings, now)
         .await
         .map_err(unavailable)?;

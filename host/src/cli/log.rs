@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::DateTime;
 
+use super::store::open_existing;
 use crate::config::{Config, StoreConfig};
-use crate::store::Db;
 
 /// Rows read per query.
 const PAGE: i64 = 1000;
@@ -36,20 +36,11 @@ pub fn export(
         .transpose()
     };
     let (since, until) = (time("since", since)?, time("until", until)?);
-    let url = store.effective_url();
-    // Exporting reads: a mistyped path must not create an empty database.
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .map(|p| p.split('?').next().unwrap_or(p))
-        && !Path::new(path).exists()
-    {
-        anyhow::bail!("no decision log at {path}");
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let db = Db::open(&url).await?;
+        let db = open_existing(&store).await?;
         let mut written = 0u64;
         if events {
             let mut after = None;

@@ -245,6 +245,10 @@ pub enum ReviewCommand {
         /// The policy config the fixtures name (default: `--config`).
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// The plugins directory the fixtures name (default: the policy
+        /// config's); give the server's `--plugins` when it had one.
+        #[arg(long)]
+        plugins: Option<PathBuf>,
     },
 }
 
@@ -334,6 +338,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
                     until,
                     out: out_dir,
                     policy,
+                    plugins,
                 },
         } => review::export(
             &review::ExportArgs {
@@ -342,6 +347,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
                 until: until.as_deref(),
                 out_dir: &out_dir,
                 policy: policy.as_deref(),
+                plugins: plugins.as_deref(),
             },
             out,
         ),

@@ -30,6 +30,9 @@ pub struct ExportArgs<'a> {
     pub out_dir: &'a Path,
     /// The policy config the fixtures name, when not `config`.
     pub policy: Option<&'a Path>,
+    /// The plugins directory the fixtures name, when not the policy's own
+    /// (a server started with `--plugins`).
+    pub plugins: Option<&'a Path>,
 }
 
 /// Runs `review export`.
@@ -91,10 +94,28 @@ pub fn export(args: &ExportArgs<'_>, out: &mut dyn Write) -> anyhow::Result<i32>
     }
     std::fs::create_dir_all(args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
-    let policy_json = match &policy {
-        Some(p) => json!({ "config": p }),
-        None => json!({}),
-    };
+    let mut policy_json = json!({});
+    if let Some(p) = &policy {
+        policy_json["config"] = json!(p);
+    }
+    if let Some(dir) = args.plugins {
+        let dir = std::fs::canonicalize(dir)
+            .with_context(|| format!("cannot find the plugins directory {}", dir.display()))?;
+        policy_json["plugins"] = json!(dir);
+    }
+    // The files are the verdicts as they stand now: a decision re-judged
+    // since the last export must not linger in its old verdict's file.
+    for entry in std::fs::read_dir(args.out_dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("reviewed-") && name.ends_with(".test.json") {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot replace {}", path.display()))?;
+        }
+    }
     for (verdict, cases) in &by_verdict {
         let path = args.out_dir.join(format!("reviewed-{verdict}.test.json"));
         let fixture = json!({ "policy": policy_json, "cases": cases });
@@ -108,13 +129,14 @@ pub fn export(args: &ExportArgs<'_>, out: &mut dyn Write) -> anyhow::Result<i32>
     if masked > 0 {
         writeln!(
             out,
-            "skipped {masked} reviewed decisions whose messages were masked when stored"
+            "skipped {masked} reviewed decisions whose request was masked when stored"
         )?;
     }
     if malformed > 0 {
         writeln!(
             out,
-            "skipped {malformed} reviewed decisions without a usable request"
+            "skipped {malformed} reviewed decisions without a usable request, or whose \
+             verdict contradicts their action"
         )?;
     }
     Ok(0)

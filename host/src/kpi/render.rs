@@ -277,11 +277,18 @@ fn flatten(path: &str, v: &Value, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// A CSV field, quoted when it must be.
+/// A CSV field, quoted when it must be. A value a spreadsheet would read as
+/// a formula (a category or agent name starting with `=`, `+`, `-`, `@`)
+/// is prefixed with `'`: names come from requests and events.
 fn quote(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }

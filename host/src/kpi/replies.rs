@@ -11,10 +11,16 @@ use crate::store::Db;
 /// Replies scored per round trip.
 const PAGE: i64 = 500;
 
-/// Scores every pending reply whose conversation has a decision.
+/// The most replies one report scores: a backlog (a store upgraded with
+/// many replies, a burst) is worked off over several reports instead of
+/// holding one up; the rest are reported `pending`.
+pub const MAX_PER_REPORT: u64 = 5000;
+
+/// Scores pending replies whose conversation has a decision, at most
+/// [`MAX_PER_REPORT`].
 pub async fn score_pending(db: &Db) -> Result<u64, sqlx::Error> {
     let mut scored = 0;
-    loop {
+    while scored < MAX_PER_REPORT {
         let page = db.pending_replies(PAGE).await?;
         if page.is_empty() {
             return Ok(scored);
@@ -46,6 +52,7 @@ pub async fn score_pending(db: &Db) -> Result<u64, sqlx::Error> {
             scored += 1;
         }
     }
+    Ok(scored)
 }
 
 /// The level and points (0-3) of `text` against the stored `record`: the

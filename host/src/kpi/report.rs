@@ -401,11 +401,19 @@ pub async fn compute(
         c.rating_sum - c.handoff_rating_sum,
         c.satisfied - c.handoff_satisfied,
     );
-    let gap = match (handoff.mean, overall.mean) {
-        (Some(h), Some(o)) => Some(round(h - o, 3)),
-        _ => None,
-    };
+    // From the sums, not the rounded means, so the gap is not off by the
+    // rounding of either.
+    let gap = (c.handoff_rated > 0 && c.rated > 0).then(|| {
+        round(
+            c.handoff_rating_sum as f64 / c.handoff_rated as f64
+                - c.rating_sum as f64 / c.rated as f64,
+            3,
+        )
+    });
     let changes_mean = mean(c.ownership_changes, c.reached_human);
+    // Sorted here: the databases' collations order names differently.
+    let mut categories = categories;
+    categories.sort_by(|a, b| a.0.cmp(&b.0));
     let by_category: Vec<CategoryStats> = categories
         .iter()
         .map(|(name, k)| CategoryStats {
@@ -640,7 +648,6 @@ fn trend(window: &Window, settings: &KpiConfig, cells: &[TrendCell]) -> Trend {
             per[i][b] = (cell.contacts, cell.escalated);
         }
     }
-    let first = n.saturating_sub(settings.trend_buckets as usize);
     let min = i64::from(settings.trend_min_contacts);
     let categories: Vec<CategoryTrend> = names
         .iter()
@@ -652,12 +659,13 @@ fn trend(window: &Window, settings: &KpiConfig, cells: &[TrendCell]) -> Trend {
                     (contacts >= min).then(|| round(esc as f64 / contacts as f64, 4))
                 })
                 .collect();
-            let points: Vec<(f64, f64)> = rates
+            let mut points: Vec<(f64, f64)> = rates
                 .iter()
                 .enumerate()
-                .skip(first)
                 .filter_map(|(i, r)| r.map(|r| (i as f64, r)))
                 .collect();
+            let keep = points.len().min(settings.trend_buckets as usize);
+            let points = points.split_off(points.len() - keep);
             let slope = slope(&points);
             CategoryTrend {
                 category: shown(name),

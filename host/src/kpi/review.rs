@@ -54,27 +54,37 @@ pub fn sample(candidates: Vec<Candidate>, limit: usize, seed: &str) -> Vec<Candi
 /// The actions a reviewed decision should have had: what it got when the
 /// verdict is `correct`, an escalation when `missed`, and anything short
 /// of the handoff it made when `unnecessary`.
+///
+/// While a human owns the conversation the handoff is keeping the human:
+/// a `missed` hand-back should have stayed with the human, an
+/// `unnecessary` hold should have handed back. A verdict that contradicts
+/// itself (an escalation `missed`, a `stay` `unnecessary`) expects nothing:
+/// it cannot become a test.
 pub fn expected_actions(verdict: &str, action: &str) -> Vec<&'static str> {
     match (verdict, action) {
-        ("missed", _) => vec!["escalate"],
+        ("missed", "stay" | "offer") => vec!["escalate"],
+        ("missed", "hand_back") => vec!["stay_with_human"],
         ("unnecessary", "escalate") => vec!["stay", "offer"],
         ("unnecessary", "offer") => vec!["stay"],
         ("unnecessary", "stay_with_human") => vec!["hand_back"],
-        (_, got) => crate::decision::merge::Action::NAMES
+        ("correct", got) => crate::decision::merge::Action::NAMES
             .iter()
             .copied()
             .filter(|a| *a == got)
             .collect(),
+        _ => Vec::new(),
     }
 }
 
 /// Why a reviewed decision cannot become a fixture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unusable {
-    /// Its request's messages were masked when stored: deciding it again
-    /// would not be deciding the same conversation.
+    /// A field of its request was masked when stored: deciding it again
+    /// would not be deciding the same conversation (a hashed tier or rank,
+    /// an erased message).
     Masked,
-    /// The record holds no request, or an action this build does not know.
+    /// The record holds no request, or an action this build does not know,
+    /// or the verdict contradicts the action (an escalation `missed`).
     Malformed,
 }
 
@@ -86,7 +96,7 @@ pub fn case(verdict: &Verdict, record: &Value) -> Result<Value, Unusable> {
         .chain(record["masked"]["hashed"].as_array())
         .flatten()
         .filter_map(Value::as_str)
-        .any(|p| p.starts_with("request.messages") || p == "request");
+        .any(|p| p == "request" || p.starts_with("request."));
     if masked {
         return Err(Unusable::Masked);
     }
@@ -167,6 +177,8 @@ mod tests {
         );
         assert_eq!(expected_actions("missed", "stay"), ["escalate"]);
         assert!(expected_actions("correct", "teleport").is_empty());
+        assert!(expected_actions("missed", "escalate").is_empty());
+        assert_eq!(expected_actions("missed", "hand_back"), ["stay_with_human"]);
     }
 
     #[test]

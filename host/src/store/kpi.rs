@@ -167,11 +167,16 @@ pub struct Verdicts {
     pub decisions: i64,
 }
 
+/// How far before an escalation an assignment or a closing may be dated
+/// and still follow it: the decision's time is the caller's clock, the
+/// event's the help desk's, and the two drift.
+pub const CLOCK_SKEW_US: i64 = 60_000_000;
+
 /// The columns of the per-conversation table, in the order filled.
 const CONV_TABLE: &str = "CREATE TEMPORARY TABLE kpi_conv (\
     conversation_id TEXT, key_decision TEXT, key_at BIGINT, bucket BIGINT, \
     category TEXT, channel TEXT, escalated BIGINT, offered BIGINT, esc_at BIGINT, \
-    first_assigned_at BIGINT, assigned_after_esc BIGINT, closed_after_esc BIGINT, \
+    assigned_after_esc BIGINT, closed_after_esc BIGINT, \
     first_resolved_at BIGINT, resolved_by_ai BIGINT, reopened_at BIGINT, csat BIGINT, \
     changes BIGINT)";
 
@@ -221,14 +226,12 @@ const FILL_CONV: &str = "WITH ranked AS (\
     SELECT c.conversation_id, c.decision_id, c.decided_at, (c.decided_at - $1) / $3, \
       c.category, c.channel, c.escalated, c.offered, \
       CASE WHEN c.escalated = 1 THEN c.decided_at END, \
-      (SELECT MIN(e.at) FROM outcome_events e WHERE e.conversation_id = c.conversation_id \
-        AND e.type = 'human_assigned'), \
       CASE WHEN c.escalated = 1 THEN (SELECT MIN(e.at) FROM outcome_events e \
         WHERE e.conversation_id = c.conversation_id AND e.type = 'human_assigned' \
-        AND e.at >= c.decided_at) END, \
+        AND e.at >= c.decided_at - $6) END, \
       CASE WHEN c.escalated = 1 THEN (SELECT MIN(e.at) FROM outcome_events e \
         WHERE e.conversation_id = c.conversation_id AND e.type IN ('resolved', 'abandoned') \
-        AND e.at >= c.decided_at) END, \
+        AND e.at >= c.decided_at - $6) END, \
       (SELECT MIN(e.at) FROM outcome_events e WHERE e.conversation_id = c.conversation_id \
         AND e.type = 'resolved'), \
       (SELECT COUNT(*) FROM outcome_events e WHERE e.conversation_id = c.conversation_id \
@@ -383,6 +386,7 @@ impl KpiSession {
             .bind(scope.bucket_us.max(1))
             .bind(&scope.category)
             .bind(&scope.channel)
+            .bind(CLOCK_SKEW_US)
             .execute(&mut *conn)
             .await?;
         Ok(KpiSession { conn, scope })
@@ -452,8 +456,8 @@ impl KpiSession {
     /// it, over the escalations a human picked up.
     pub async fn time_to_human(&mut self) -> Result<Percentiles, sqlx::Error> {
         let sql = percentile_sql(
-            "SELECT assigned_after_esc - esc_at AS v FROM kpi_conv \
-             WHERE assigned_after_esc IS NOT NULL",
+            "SELECT CASE WHEN assigned_after_esc > esc_at THEN assigned_after_esc - esc_at \
+             ELSE 0 END AS v FROM kpi_conv WHERE assigned_after_esc IS NOT NULL",
             false,
         );
         let rows = sqlx::query(&sql).fetch_all(&mut *self.conn).await?;
@@ -602,7 +606,7 @@ impl KpiSession {
     /// each; one with none under `""`).
     pub async fn verdicts(&mut self) -> Result<Vec<Verdicts>, sqlx::Error> {
         let rows = sqlx::query(
-            "WITH rv AS (SELECT e.decision_id, e.detail, ROW_NUMBER() OVER \
+            "WITH rv AS (SELECT e.decision_id, COALESCE(e.detail, '') AS detail, ROW_NUMBER() OVER \
                (PARTITION BY e.decision_id ORDER BY e.at DESC, e.received_at DESC, \
                 e.event_id DESC) AS rn \
                FROM outcome_events e JOIN kpi_conv c ON c.conversation_id = e.conversation_id \
@@ -637,7 +641,7 @@ impl KpiSession {
     /// once: (escalated, verdict, decisions).
     pub async fn verdict_totals(&mut self) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
         let rows = sqlx::query(
-            "WITH rv AS (SELECT e.decision_id, e.detail, ROW_NUMBER() OVER \
+            "WITH rv AS (SELECT e.decision_id, COALESCE(e.detail, '') AS detail, ROW_NUMBER() OVER \
                (PARTITION BY e.decision_id ORDER BY e.at DESC, e.received_at DESC, \
                 e.event_id DESC) AS rn \
                FROM outcome_events e JOIN kpi_conv c ON c.conversation_id = e.conversation_id \
@@ -705,7 +709,7 @@ impl Db {
              FROM outcome_events e WHERE e.type = 'human_first_reply' \
              AND e.reply_level = 'pending' AND EXISTS (SELECT 1 FROM decisions d \
                WHERE d.conversation_id = e.conversation_id) \
-             ORDER BY e.at, e.event_id LIMIT $1",
+             ORDER BY e.reply_level, e.at LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

@@ -47,7 +47,8 @@ pub struct Verdict {
 }
 
 /// The latest review event of each decision, as a subquery.
-const LATEST_REVIEW: &str = "SELECT decision_id, detail, event, ROW_NUMBER() OVER \
+const LATEST_REVIEW: &str = "SELECT decision_id, COALESCE(detail, '') AS detail, event, \
+    ROW_NUMBER() OVER \
     (PARTITION BY decision_id ORDER BY at DESC, received_at DESC, event_id DESC) AS rn \
     FROM outcome_events WHERE type = 'review' AND decision_id IS NOT NULL";
 
