@@ -5,7 +5,10 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+use chrono::SecondsFormat;
+
 use super::report::{Rate, Report};
+use super::window::Bucket;
 
 fn pct(r: &Rate) -> String {
     match r.rate {
@@ -32,10 +35,13 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let w = &report.window;
     writeln!(
         out,
-        "Handoff KPIs {} .. {} (by {:?}){}{}",
-        w.from.to_rfc3339(),
-        w.to.to_rfc3339(),
-        w.bucket,
+        "Handoff KPIs {} .. {} (by {}){}{}",
+        w.from.to_rfc3339_opts(SecondsFormat::Secs, true),
+        w.to.to_rfc3339_opts(SecondsFormat::Secs, true),
+        match w.bucket {
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+        },
         w.category
             .as_deref()
             .map(|c| format!(", category {c}"))
