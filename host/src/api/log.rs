@@ -99,6 +99,9 @@ pub async fn outcomes(
         .insert_events(&events, now.timestamp_micros())
         .await
         .map_err(unavailable)?;
+    if written.stored > 0 && events.iter().any(|e| e.reply_text().is_some()) {
+        crate::kpi::replies::score_in_background(db.clone());
+    }
     let answer = Accepted {
         stored: written.stored,
         repeated: written.repeated,

@@ -3,6 +3,8 @@
 //! interval), so replies are stored `pending` and scored here, when a
 //! report is asked for and the decision is in the log.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::Value;
 
 use super::first_reply::{Level, ReplyContext, score};
@@ -15,6 +17,25 @@ const PAGE: i64 = 500;
 /// many replies, a burst) is worked off over several reports instead of
 /// holding one up; the rest are reported `pending`.
 pub const MAX_PER_REPORT: u64 = 5000;
+
+/// Whether a background scoring round is running, so that batches arriving
+/// together start one round, not one each.
+static SCORING: AtomicBool = AtomicBool::new(false);
+
+/// Scores pending replies in the background, after a batch of events that
+/// carried some, so a report finds them scored. At most one round runs at
+/// a time; a failure is left for the next round or report.
+pub fn score_in_background(db: Db) {
+    if SCORING.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    tokio::spawn(async move {
+        if let Err(e) = score_pending(&db).await {
+            tracing::warn!("scoring first replies failed; the next report retries: {e}");
+        }
+        SCORING.store(false, Ordering::Release);
+    });
+}
 
 /// Scores pending replies whose conversation has a decision, at most
 /// [`MAX_PER_REPORT`].

@@ -389,6 +389,14 @@ impl KpiSession {
             .bind(CLOCK_SKEW_US)
             .execute(&mut *conn)
             .await?;
+        // Every later query joins events to the window's conversations: on
+        // an unindexed temporary table that join was quadratic (seconds at
+        // ten thousand conversations). Statistics let PostgreSQL's planner,
+        // which has none for a fresh temporary table, choose the index.
+        sqlx::query("CREATE INDEX kpi_conv_by_conversation ON kpi_conv (conversation_id)")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("ANALYZE kpi_conv").execute(&mut *conn).await?;
         Ok(KpiSession { conn, scope })
     }
 
