@@ -623,11 +623,10 @@ impl KpiSession {
                CASE WHEN d.action = 'escalate' THEN 1 ELSE 0 END AS esc \
                FROM rv JOIN decisions d ON d.decision_id = rv.decision_id \
                WHERE rv.rn = 1 AND d.decided_at >= $1 AND d.decided_at < $2), \
-             src AS (SELECT DISTINCT r.decision_id, r.source FROM decision_reasons r \
-               JOIN latest l ON l.decision_id = r.decision_id) \
-             SELECT COALESCE(src.source, ''), l.esc, l.detail, COUNT(*) \
-             FROM latest l LEFT JOIN src ON src.decision_id = l.decision_id \
-             GROUP BY COALESCE(src.source, ''), l.esc, l.detail ORDER BY 1, 2, 3",
+             pairs AS (SELECT DISTINCT l.decision_id, l.esc, l.detail, r.source \
+               FROM latest l LEFT JOIN decision_reasons r ON r.decision_id = l.decision_id) \
+             SELECT COALESCE(source, ''), esc, detail, COUNT(*) FROM pairs \
+             GROUP BY COALESCE(source, ''), esc, detail ORDER BY 1, 2, 3",
         )
         .bind(self.scope.from)
         .bind(self.scope.to)
