@@ -5,11 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
-use chrono::DateTime;
-
-use super::store::open_existing;
-use crate::config::{Config, StoreConfig};
+use super::store::{flag_time, open_existing, store_of};
 
 /// Rows read per query.
 const PAGE: i64 = 1000;
@@ -23,19 +19,8 @@ pub fn export(
     events: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let store = match config {
-        Some(path) => Config::load(path)?.store,
-        None => StoreConfig::default(),
-    };
-    let time = |flag: &str, v: Option<&str>| -> anyhow::Result<Option<i64>> {
-        v.map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.timestamp_micros())
-                .with_context(|| format!("--{flag} {v:?} is not an RFC 3339 time"))
-        })
-        .transpose()
-    };
-    let (since, until) = (time("since", since)?, time("until", until)?);
+    let store = store_of(config)?;
+    let (since, until) = (flag_time("since", since)?, flag_time("until", until)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

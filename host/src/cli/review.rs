@@ -8,11 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chrono::DateTime;
 use serde_json::{Value, json};
 
-use super::store::open_existing;
-use crate::config::{Config, StoreConfig};
+use super::store::{flag_time, open_existing, store_of};
 use crate::kpi::review::{Unusable, case};
 
 /// Decisions read per query.
@@ -37,19 +35,11 @@ pub struct ExportArgs<'a> {
 
 /// Runs `review export`.
 pub fn export(args: &ExportArgs<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let store = match args.config {
-        Some(path) => Config::load(path)?.store,
-        None => StoreConfig::default(),
-    };
-    let time = |flag: &str, v: Option<&str>| -> anyhow::Result<Option<i64>> {
-        v.map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.timestamp_micros())
-                .with_context(|| format!("--{flag} {v:?} is not an RFC 3339 time"))
-        })
-        .transpose()
-    };
-    let (since, until) = (time("since", args.since)?, time("until", args.until)?);
+    let store = store_of(args.config)?;
+    let (since, until) = (
+        flag_time("since", args.since)?,
+        flag_time("until", args.until)?,
+    );
     // The fixtures name the policy by an absolute path: they are written
     // elsewhere and may be moved.
     let policy: Option<PathBuf> = match args.policy.or(args.config) {
