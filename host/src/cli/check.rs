@@ -6,7 +6,7 @@ use std::path::Path;
 use super::load;
 use crate::decision::signals::Signals;
 use crate::plugin::gate::SMOKE;
-use crate::plugin::{alone, interface, settings, to_wit_input};
+use crate::plugin::{Entropy, alone, interface, settings, to_wit_input};
 
 /// Runs `check`.
 pub fn run(
@@ -72,7 +72,7 @@ pub fn run(
         )?;
     }
     let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone());
+    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone(), &Entropy::of(&SMOKE.id, SMOKE.now));
     writeln!(
         out,
         "smoke      {:?} {} — fuel {} of {}, {} µs, peak memory {} KiB",

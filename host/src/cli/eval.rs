@@ -9,7 +9,7 @@ use serde_json::json;
 use super::load;
 use crate::decision::input::Conversation;
 use crate::decision::signals::Signals;
-use crate::plugin::{alone, to_wit_input};
+use crate::plugin::{Entropy, alone, to_wit_input};
 
 /// Runs `eval`.
 pub fn run(
@@ -44,7 +44,7 @@ pub fn run(
         }
     };
     let mut input = to_wit_input(&conv, &Signals::compute(&conv));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone());
+    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone(), &Entropy::of(&conv.id, conv.now));
     let failed = vote.error.is_some();
     let report = json!({
         "plugin": format!("{} {}", plugin.info.name, plugin.info.version),

@@ -68,7 +68,7 @@ use crate::decision::signals::Signals;
 use crate::decision::tier::Tier;
 use crate::decision::vote::Vote;
 use crate::plugin::file::{PluginFile, Unreadable};
-use crate::plugin::{LoadedPlugin, Runtime, alone, to_wit_input};
+use crate::plugin::{Entropy, LoadedPlugin, Runtime, alone, to_wit_input};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -447,7 +447,7 @@ fn run_plugin_fixture(
             (_, Err(e)) => problems.push(format!("conversation: {e}")),
             (Ok(p), Ok(c)) => {
                 let mut input = to_wit_input(&c, &Signals::compute(&c));
-                let v = p.evaluate(runtime, &mut input, &config.breaker, alone());
+                let v = p.evaluate(runtime, &mut input, &config.breaker, alone(), &Entropy::of(&c.id, c.now));
                 problems = check(&case.expect, &v, case.max_fuel);
                 vote = Some(Box::new(v));
             }

@@ -89,6 +89,29 @@ pub struct Config {
     pub context: ContextConfig,
     /// How the handoff KPIs are read.
     pub kpi: KpiConfig,
+    /// Rules observed on live traffic without deciding anything: a shadow
+    /// copy of the built-in triggers and merge thresholds
+    /// (`[shadow.triggers]`, `[shadow.merge]`). Shadow plugins are marked
+    /// in their own section (`mode = "shadow"`).
+    pub shadow: Option<Box<ShadowConfig>>,
+}
+
+/// The shadow copy of the built-in rules: the `[triggers]` and `[merge]`
+/// sections with the keys of `[shadow.triggers]` and `[shadow.merge]`
+/// written over them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShadowConfig {
+    /// The built-in triggers as the shadow copy has them.
+    pub triggers: TriggersConfig,
+    /// The merge thresholds as the shadow copy has them.
+    pub merge: MergeConfig,
+    /// False when the shadow copy's triggers are the enforced ones (only
+    /// the thresholds differ): their votes are then taken, not cast again.
+    pub triggers_changed: bool,
+    /// The whole configuration as the shadow copy has it, which the
+    /// decision pipeline runs with.
+    #[serde(skip)]
+    pub rules: Config,
 }
 
 /// Connection handling of the HTTP server. These take effect at start only.
@@ -327,6 +350,18 @@ pub enum InstanceStrategy {
     Reuse,
 }
 
+/// Whether a plugin's votes count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PluginMode {
+    /// Its votes are merged into the decision.
+    #[default]
+    Enforce,
+    /// It is called on live traffic and its votes are recorded (marked
+    /// `shadow`), but only the decision's would-be outcome counts them.
+    Shadow,
+}
+
 /// The circuit breaker that quarantines a failing plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BreakerConfig {
@@ -358,6 +393,8 @@ pub struct PluginConfig {
     pub weight: f64,
     /// What a failure of this plugin counts as.
     pub on_failure: FailurePolicy,
+    /// Enforced, or evaluated in shadow.
+    pub mode: PluginMode,
     /// Fresh instance per decision, or reused instances.
     pub instances: InstanceStrategy,
     /// With reused instances: decisions per instance before it is retired.
@@ -376,6 +413,7 @@ impl Default for PluginConfig {
             enabled: true,
             weight: 1.0,
             on_failure: FailurePolicy::Abstain,
+            mode: PluginMode::Enforce,
             instances: InstanceStrategy::Fresh,
             reuse_calls: DEFAULT_REUSE_CALLS,
             limits: Limits::default(),
@@ -406,6 +444,7 @@ impl Default for Config {
             handback: HandbackConfig::default(),
             context: ContextConfig::default(),
             kpi: KpiConfig::default(),
+            shadow: None,
         }
     }
 }

@@ -47,6 +47,19 @@ struct RawConfig {
     context: ContextConfig,
     #[serde(default)]
     kpi: KpiConfig,
+    shadow: Option<RawShadow>,
+}
+
+/// `[shadow]`: the keys of the shadow copy that differ from the enforced
+/// sections. The triggers stay a table here: they are written over the
+/// `[triggers]` table of the file before either is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShadow {
+    #[serde(default)]
+    triggers: toml::Table,
+    #[serde(default)]
+    merge: RawMerge,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +93,7 @@ struct RawPlugin {
     enabled: Option<bool>,
     weight: Option<f64>,
     on_failure: Option<FailurePolicy>,
+    mode: Option<PluginMode>,
     instances: Option<InstanceStrategy>,
     reuse_calls: Option<u32>,
     #[serde(default)]
@@ -125,11 +139,39 @@ impl Config {
 
     /// Parses and validates config text.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: PathBuf::new(),
             message: e.to_string(),
-        })?;
-        Config::validate(raw)
+        };
+        let mut raw: RawConfig = toml::from_str(text).map_err(parse_error)?;
+        let shadow = match raw.shadow.take() {
+            Some(s) => {
+                let file: toml::Table = toml::from_str(text).map_err(parse_error)?;
+                Some(shadow_copy(&file, s, &raw.merge)?)
+            }
+            None => None,
+        };
+        let mut config = Config::validate(raw)?;
+        if let Some((triggers, merge)) = shadow {
+            if merge.offer_threshold > merge.escalate_threshold {
+                return Err(invalid(
+                    "shadow.merge.offer_threshold",
+                    "must not exceed the shadow copy's escalate_threshold",
+                ));
+            }
+            let rules = Config {
+                triggers: triggers.clone(),
+                merge,
+                ..config.clone()
+            };
+            config.shadow = Some(Box::new(ShadowConfig {
+                triggers_changed: triggers != config.triggers,
+                triggers,
+                merge,
+                rules,
+            }));
+        }
+        Ok(config)
     }
 
     fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
@@ -209,6 +251,7 @@ impl Config {
                 enabled: p.enabled.unwrap_or(true),
                 weight: p.weight.unwrap_or(1.0),
                 on_failure: p.on_failure.unwrap_or_default(),
+                mode: p.mode.unwrap_or_default(),
                 instances: p.instances.unwrap_or_default(),
                 reuse_calls: p.reuse_calls.unwrap_or(DEFAULT_REUSE_CALLS),
                 limits: limits.overlaid(&p.limits),
@@ -250,7 +293,67 @@ impl Config {
             handback: raw.handback,
             context: raw.context,
             kpi: raw.kpi,
+            shadow: None,
         })
+    }
+}
+
+/// The shadow copy of the built-in rules: `[shadow.triggers]` written key
+/// by key over the file's `[triggers]` (so a shadow section names only what
+/// it changes), then read and checked like `[triggers]` itself.
+fn shadow_copy(
+    file: &toml::Table,
+    shadow: RawShadow,
+    merge: &RawMerge,
+) -> Result<(TriggersConfig, MergeConfig), ConfigError> {
+    let mut triggers = file
+        .get("triggers")
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_default();
+    overlay(&mut triggers, shadow.triggers);
+    let triggers: TriggersConfig =
+        toml::Value::Table(triggers)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: PathBuf::new(),
+                message: format!("in the shadow copy of [triggers] ([shadow.triggers]): {e}"),
+            })?;
+    triggers.validate().map_err(|e| match e {
+        ConfigError::Invalid { key, message } => invalid(&format!("shadow.{key}"), message),
+        other => other,
+    })?;
+    let d = MergeConfig::default();
+    let pick = |shadow: Option<f64>, enforced: Option<f64>, default: f64| {
+        shadow.or(enforced).unwrap_or(default)
+    };
+    let merge = MergeConfig {
+        escalate_threshold: pick(
+            shadow.merge.escalate_threshold,
+            merge.escalate_threshold,
+            d.escalate_threshold,
+        ),
+        offer_threshold: pick(
+            shadow.merge.offer_threshold,
+            merge.offer_threshold,
+            d.offer_threshold,
+        ),
+    };
+    positive("shadow.merge.escalate_threshold", merge.escalate_threshold)?;
+    positive("shadow.merge.offer_threshold", merge.offer_threshold)?;
+    Ok((triggers, merge))
+}
+
+/// Writes `over` into `base`: tables are merged key by key, anything else
+/// (numbers, strings, arrays such as phrase lists) replaces what was there.
+fn overlay(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => overlay(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 

@@ -48,6 +48,11 @@ pub struct Decision {
     /// the thresholds it compared against, fired or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<Report>>,
+    /// Present when shadow rules are configured (`[plugins.NAME] mode =
+    /// "shadow"`, `[shadow.triggers]`): what the action would have been had
+    /// their votes counted. They never change the decision itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<Shadow>,
     /// The plugin set generation the decision was made with.
     pub generation: u64,
     /// Time spent deciding, in microseconds.
@@ -87,4 +92,28 @@ impl OwnershipState {
             judged_from: ownership.judged_from(),
         }
     }
+}
+
+/// What a decision would have been had every shadow rule counted: the
+/// shadow plugins' votes merged, and the shadow copy of the built-in
+/// triggers voting in place of the enforced one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shadow {
+    /// The would-be action.
+    pub action: Action,
+    /// The would-be tier.
+    pub tier: Tier,
+    /// The would-be priority.
+    pub priority: u8,
+    /// The would-be merged score.
+    pub score: f64,
+    /// The would-be reasons, heaviest first.
+    pub reasons: Vec<Reason>,
+    /// True when `action` differs from the decision's.
+    pub flipped: bool,
+    /// The shadow copy of the built-in triggers' votes, when
+    /// `[shadow.triggers]` is set (the shadow plugins' votes are among the
+    /// decision's votes, marked `shadow`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trigger_votes: Vec<Vote>,
 }

@@ -137,6 +137,10 @@ pub struct Vote {
     /// policy (abstain by default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<VoteError>,
+    /// A shadow rule's vote: recorded and shown, never merged into the
+    /// decision (only into its `shadow` would-be outcome).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shadow: bool,
 }
 
 impl Vote {
@@ -158,6 +162,7 @@ impl Vote {
             fuel_used: None,
             memory_peak_bytes: None,
             error: None,
+            shadow: false,
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::bindings::types as wit;
 use super::breaker::Admission;
 use super::convert::from_wit_vote;
+use super::entropy::Entropy;
 use super::loaded::{LoadedPlugin, Warm};
 use super::sandbox::{Runtime, classify};
 use crate::config::{BreakerConfig, FailurePolicy, InstanceStrategy, Limits};
@@ -32,12 +33,15 @@ impl LoadedPlugin {
     /// remains of it, and a plugin reached after it is not called at all
     /// (its vote fails as `deadline`, which does not count against its
     /// circuit breaker: the time was spent by others).
+    ///
+    /// The plugin's clocks and random numbers are those of `entropy`.
     pub fn evaluate(
         &self,
         runtime: &Runtime,
         input: &mut wit::Input,
         breaker: &BreakerConfig,
         deadline: Instant,
+        entropy: &Entropy,
     ) -> Vote {
         let start = Instant::now();
         let source = self.source();
@@ -61,7 +65,7 @@ impl LoadedPlugin {
                 let cut = remaining.as_millis().max(1) as u64;
                 let cut_short = cut < limits.deadline_ms;
                 limits.deadline_ms = limits.deadline_ms.min(cut);
-                let vote = self.call(runtime, input, true, &limits);
+                let vote = self.call(runtime, input, true, &limits, entropy);
                 match &vote.error {
                     // Out of time only because the decision was: not the
                     // plugin's fault.
@@ -102,6 +106,7 @@ impl LoadedPlugin {
         input: &mut wit::Input,
         pool: bool,
         limits: &Limits,
+        entropy: &Entropy,
     ) -> Vote {
         let mut settings = self
             .spare_settings
@@ -110,7 +115,7 @@ impl LoadedPlugin {
             .pop()
             .unwrap_or_else(|| self.settings.clone());
         std::mem::swap(&mut input.settings, &mut settings);
-        let vote = self.call_with_settings(runtime, input, pool, limits);
+        let vote = self.call_with_settings(runtime, input, pool, limits, entropy);
         std::mem::swap(&mut input.settings, &mut settings);
         self.spare_settings
             .lock()
@@ -126,6 +131,7 @@ impl LoadedPlugin {
         input: &wit::Input,
         pool: bool,
         limits: &Limits,
+        entropy: &Entropy,
     ) -> Vote {
         let reuse = pool && self.config.instances == InstanceStrategy::Reuse;
         let warm = if reuse {
@@ -135,11 +141,11 @@ impl LoadedPlugin {
         };
         let (mut store, rule, calls) = match warm {
             Some(mut w) => {
-                Runtime::arm(&mut w.store, &input.conversation.id, limits);
+                Runtime::arm(&mut w.store, &input.conversation.id, limits, entropy);
                 (w.store, Ok(w.rule), w.calls)
             }
             None => {
-                let mut store = runtime.store(&self.name, &input.conversation.id, limits);
+                let mut store = runtime.store(&self.name, &input.conversation.id, limits, entropy);
                 let rule = self.pre.instantiate(&mut store);
                 (store, rule, 0)
             }

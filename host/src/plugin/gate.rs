@@ -16,6 +16,7 @@ use super::abi::RulePre;
 use super::breaker::Breaker;
 use super::call::summarize;
 use super::convert::to_wit_input;
+use super::entropy::Entropy;
 use super::interface;
 use super::loaded::{LoadedPlugin, PluginInfo};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
@@ -228,7 +229,9 @@ impl LoadedPlugin {
         })?;
 
         let plugin_name: Arc<str> = Arc::from(name);
-        let mut store = runtime.store(&plugin_name, "escalator-load", limits);
+        // Loading is no decision: it sees the smoke test's world.
+        let entropy = Entropy::of("escalator-load", SMOKE.now);
+        let mut store = runtime.store(&plugin_name, "escalator-load", limits, &entropy);
         let rule = match pre.instantiate(&mut store) {
             Ok(rule) => rule,
             Err(e) => return Err(guest(LoadStep::Instantiate, &store, e)),
@@ -274,7 +277,7 @@ impl LoadedPlugin {
 
         let smoke = &*SMOKE;
         let mut input = to_wit_input(smoke, &Signals::compute(smoke));
-        let vote = plugin.call(runtime, &mut input, false, &config.limits);
+        let vote = plugin.call(runtime, &mut input, false, &config.limits, &entropy);
         if let Some(e) = vote.error {
             return Err(LoadFailure {
                 kind: Some(e.kind),

@@ -9,7 +9,9 @@
 //! change, compiling each file on a thread of its own ([`compile_jobs`])
 //! behind the two [`cache`]s, and keeps each file's [`status`]. A plugin
 //! may be built against any [`interface`] version the host still supports;
-//! [`abi`] calls each in its own types.
+//! [`abi`] calls each in its own types. What a plugin may observe besides
+//! its input (time, random numbers) is a function of the decision
+//! ([`entropy`]), so that a logged decision replays to the same votes.
 
 pub mod abi;
 pub mod bindings;
@@ -18,6 +20,7 @@ pub mod cache;
 pub mod call;
 pub mod compile_jobs;
 pub mod convert;
+pub mod entropy;
 pub mod file;
 pub mod gate;
 pub mod interface;
@@ -30,6 +33,7 @@ pub mod status;
 pub use crate::config::files::sha256_hex;
 pub use call::alone;
 pub use convert::to_wit_input;
+pub use entropy::Entropy;
 pub use loaded::LoadedPlugin;
 pub use registry::{PluginSet, Registry};
 pub use sandbox::Runtime;

@@ -17,6 +17,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, Level};
 use super::cache::artifacts::{ArtifactCache, Origin};
+use super::entropy::{Entropy, Observed};
 use crate::config::Limits;
 use crate::decision::vote::FailureKind;
 
@@ -136,18 +137,27 @@ impl Runtime {
     }
 
     /// A fresh store for one call of plugin `plugin` on conversation
-    /// `conversation`, with `limits` applied.
+    /// `conversation`, with `limits` applied, seeing the world of `entropy`.
     pub fn store(
         &self,
         plugin: &Arc<str>,
         conversation: &str,
         limits: &Limits,
+        entropy: &Entropy,
     ) -> Store<PluginState> {
         let output_cap = (limits.output_kib as usize) * 1024;
         let stdout = MemoryOutputPipe::new(output_cap);
         let stderr = MemoryOutputPipe::new(output_cap);
+        let observed = Observed::new(entropy);
         let mut wasi = WasiCtx::builder();
-        wasi.stdout(stdout.clone())
+        wasi.wall_clock(observed.wall_clock())
+            .monotonic_clock(observed.monotonic_clock())
+            .secure_random(observed.secure_random())
+            .insecure_random(observed.insecure_random())
+            // Fixed for the store's life: exact for a fresh instance, and a
+            // reused one keeps what it derived from it anyway.
+            .insecure_random_seed(entropy.insecure_seed())
+            .stdout(stdout.clone())
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
@@ -173,17 +183,24 @@ impl Runtime {
             stdout,
             stderr,
             flushed: [0, 0],
+            observed,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
-        Runtime::arm(&mut store, conversation, limits);
+        Runtime::arm(&mut store, conversation, limits, entropy);
         store
     }
 
     /// Readies a store for one call: a full fuel budget, a fresh deadline,
-    /// a fresh log budget, the conversation's id for the log.
-    pub fn arm(store: &mut Store<PluginState>, conversation: &str, limits: &Limits) {
+    /// a fresh log budget, the conversation's id for the log, and the
+    /// clocks and generators of the decision.
+    pub fn arm(
+        store: &mut Store<PluginState>,
+        conversation: &str,
+        limits: &Limits,
+        entropy: &Entropy,
+    ) {
         store
             .set_fuel(limits.fuel)
             .expect("fuel is enabled on this engine");
@@ -197,6 +214,7 @@ impl Runtime {
         state.limits.memory_denied = false;
         state.conversation.clear();
         state.conversation.push_str(conversation);
+        state.observed.arm(entropy);
     }
 }
 
@@ -260,6 +278,8 @@ pub struct PluginState {
     /// How much of each pipe has been sent to the log (a reused instance
     /// keeps its pipes).
     flushed: [usize; 2],
+    /// The clocks and generators the WASI context reads.
+    observed: Observed,
 }
 
 impl PluginState {
