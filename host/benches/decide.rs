@@ -194,6 +194,7 @@ fn bench(c: &mut Criterion) {
                                 &mut input,
                                 &BreakerConfig::default(),
                                 escalator::plugin::alone(),
+                                &escalator::plugin::Entropy::of("bench", conv.now),
                             )
                         })
                         .count()
@@ -229,7 +230,14 @@ fn bench(c: &mut Criterion) {
     let store_name: std::sync::Arc<str> = std::sync::Arc::from("bench");
     let limits = escalator::config::Limits::default();
     group.bench_function("store + WASI context only", |b| {
-        b.iter(|| runtime.store(&store_name, "bench-1", &limits))
+        b.iter(|| {
+            runtime.store(
+                &store_name,
+                "bench-1",
+                &limits,
+                &escalator::plugin::Entropy::of("bench", chrono::Utc::now()),
+            )
+        })
     });
     // Instantiation alone (store, instance, teardown), and with a first call
     // (`describe`, which returns the plugin's settings with their defaults),
@@ -245,13 +253,23 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     group.bench_function("instantiate + drop", |b| {
         b.iter(|| {
-            let mut store = runtime.store(&store_name, "bench-1", &limits);
+            let mut store = runtime.store(
+                &store_name,
+                "bench-1",
+                &limits,
+                &escalator::plugin::Entropy::of("bench", chrono::Utc::now()),
+            );
             pre.instantiate(&mut store).unwrap();
         })
     });
     group.bench_function("instantiate + describe + drop", |b| {
         b.iter(|| {
-            let mut store = runtime.store(&store_name, "bench-1", &limits);
+            let mut store = runtime.store(
+                &store_name,
+                "bench-1",
+                &limits,
+                &escalator::plugin::Entropy::of("bench", chrono::Utc::now()),
+            );
             let rule = pre.instantiate(&mut store).unwrap();
             rule.call_describe(&mut store).unwrap()
         })
@@ -299,6 +317,7 @@ fn bench(c: &mut Criterion) {
                     &mut input,
                     &BreakerConfig::default(),
                     escalator::plugin::alone(),
+                    &escalator::plugin::Entropy::of("bench", conv.now),
                 )
             })
         });

@@ -82,6 +82,7 @@ fn main() {
                 &mut input,
                 &BreakerConfig::default(),
                 escalator::plugin::alone(),
+                &escalator::plugin::Entropy::of("bench", conv.now),
             );
             times.push(start.elapsed().as_secs_f64() * 1e3);
             assert!(vote.error.is_none(), "{:?}", vote.error);

@@ -167,6 +167,7 @@ fn decision_row(
         language: Some("en".into()),
         customer_id: None,
         action: action.to_owned(),
+        shadow_action: None,
         tier: if action == "escalate" {
             "human_led"
         } else {
