@@ -56,6 +56,7 @@ fn row(d: &D) -> Row {
         language: Some("en".into()),
         customer_id: None,
         action: d.action.into(),
+        shadow_action: None,
         tier: "human_led".into(),
         priority: 50,
         score: 1.0,
@@ -206,8 +207,27 @@ fn decisions() -> Vec<Row> {
     ]
     .iter()
     .map(row)
+    .map(|mut r| {
+        r.shadow_action = SHADOW
+            .iter()
+            .find(|(id, _)| *id == r.decision_id)
+            .map(|(_, a)| (*a).into());
+        r
+    })
     .collect()
 }
+
+/// The decisions a shadow rule saw, and what it would have made of them.
+/// In October: five, three flipped (two in shipping, one in billing); d2,
+/// d4, d6, d7 and d10 had none. d8's flip falls after the window.
+const SHADOW: &[(&str, &str)] = &[
+    ("d1a", "escalate"),
+    ("d1b", "escalate"),
+    ("d3", "escalate"),
+    ("d4", "offer"),
+    ("d5", "escalate"),
+    ("d8", "stay"),
+];
 
 fn ev(id: &str, kind: &str, conv: &str, at: &str, extra: Value) -> Value {
     let mut e = json!({"event_id": id, "type": kind, "conversation_id": conv, "at": at});
@@ -592,12 +612,94 @@ fn check_october(r: &Value) {
         json!({"escalations_reviewed": 2, "correct": 1, "unnecessary": 1,
                "others_reviewed": 1, "missed": 1})
     );
+
+    // Shadowed: d1a (stay → escalate), d1b, d3 (stay → escalate), d4
+    // (stay → offer), d5; every decision counts, c1's two included. d8's
+    // flip is after the window. Enforced escalations d1b, d5; would-be
+    // d1a, d1b, d3, d5. Shipping flipped more than billing, so it leads.
+    assert_eq!(
+        r["shadow"],
+        json!({
+            "decisions_with_shadow": 5,
+            "flips": 3,
+            "flip_rate": 0.6,
+            "escalation_rate": {
+                "enforced": {"count": 2, "of": 5, "rate": 0.4},
+                "would_be": {"count": 4, "of": 5, "rate": 0.8},
+                "delta_points": 40.0,
+            },
+            "transitions": [
+                {"from": "stay", "to": "escalate", "count": 2},
+                {"from": "stay", "to": "offer", "count": 1},
+            ],
+            "by_category": [
+                {"category": "shipping", "decisions": 3, "flips": 2,
+                 "escalations": 1, "would_be_escalations": 2},
+                {"category": "billing", "decisions": 2, "flips": 1,
+                 "escalations": 1, "would_be_escalations": 2},
+            ],
+        })
+    );
+}
+
+/// The shadow section when no decision of the report had a shadow
+/// evaluation: present, zeros and nulls.
+fn check_no_shadow(r: &Report) {
+    assert_eq!(
+        serde_json::to_value(&r.shadow).unwrap(),
+        json!({
+            "decisions_with_shadow": 0,
+            "flips": 0,
+            "flip_rate": null,
+            "escalation_rate": {
+                "enforced": {"count": 0, "of": 0, "rate": null},
+                "would_be": {"count": 0, "of": 0, "rate": null},
+                "delta_points": null,
+            },
+            "transitions": [],
+            "by_category": [],
+        })
+    );
+}
+
+/// `report` as a table and as CSV.
+fn rendered(report: &Report) -> (String, String) {
+    let mut table = Vec::new();
+    escalator::kpi::render::table(report, &mut table).unwrap();
+    let mut csv = Vec::new();
+    escalator::kpi::render::csv(report, &mut csv).unwrap();
+    (
+        String::from_utf8(table).unwrap(),
+        String::from_utf8(csv).unwrap(),
+    )
 }
 
 async fn check_store(db: &Db) -> Value {
     fill(db).await;
-    let whole = serde_json::to_value(report(db, october()).await).unwrap();
+    let october_report = report(db, october()).await;
+    let whole = serde_json::to_value(&october_report).unwrap();
     check_october(&whole);
+    let (table, csv) = rendered(&october_report);
+    assert!(
+        table.contains("\nShadow rules (would-be effect on live traffic)\n"),
+        "{table}"
+    );
+    assert!(table.contains("60.0% (3/5)"), "{table}");
+    assert!(
+        table.contains("40.0% (2/5) → 80.0% (4/5) (+40.0 points)"),
+        "{table}"
+    );
+    for line in [
+        "shadow.decisions_with_shadow,5",
+        "shadow.flip_rate,0.6",
+        "shadow.escalation_rate.delta_points,40.0",
+        "shadow.transitions[stay->escalate].count,2",
+        "shadow.transitions[stay->offer].to,offer",
+        "shadow.by_category[shipping].flips,2",
+        "shadow.by_category[billing].would_be_escalations,2",
+    ] {
+        assert!(csv.contains(&format!("\n{line}\n")), "{line}: {csv}");
+    }
 
     let billing = report(
         db,
@@ -609,6 +711,13 @@ async fn check_store(db: &Db) -> Value {
     .await;
     assert_eq!(billing.contacts, 3);
     assert_eq!(billing.escalation.escalated.count, 2);
+    // c1's two decisions; c2 and c7 had no shadow rule.
+    let sh = &billing.shadow;
+    assert_eq!((sh.decisions_with_shadow, sh.flips), (2, 1));
+    assert_eq!(sh.flip_rate, Some(0.5));
+    assert_eq!(sh.escalation_rate.delta_points, Some(50.0));
+    assert_eq!(sh.by_category.len(), 1);
+    assert_eq!(sh.by_category[0].category, "billing");
     // With a category filter, c9 (no decision, no category) is left out.
     assert_eq!(billing.utilization.handed_off.conversations, 3);
     assert_eq!(billing.utilization.direct.conversations, 0);
@@ -621,6 +730,12 @@ async fn check_store(db: &Db) -> Value {
     )
     .await;
     assert_eq!(email.contacts, 2);
+    // c3 and c4, both flipped; none escalated, one would have.
+    let sh = &email.shadow;
+    assert_eq!((sh.decisions_with_shadow, sh.flips), (2, 2));
+    assert_eq!(sh.escalation_rate.enforced.rate, Some(0.0));
+    assert_eq!(sh.escalation_rate.would_be.rate, Some(0.5));
+    assert_eq!(sh.transitions.len(), 2);
     let none = report(
         db,
         WindowArgs {
@@ -630,6 +745,11 @@ async fn check_store(db: &Db) -> Value {
     )
     .await;
     assert_eq!(none.contacts, 1, "c10 has no channel");
+    check_no_shadow(&none);
+    let (table, csv) = rendered(&none);
+    assert!(!table.contains("Shadow rules"), "{table}");
+    assert!(csv.contains("\nshadow.decisions_with_shadow,0\n"), "{csv}");
+    assert!(csv.contains("\nshadow.flip_rate,\n"), "{csv}");
 
     let empty = report(
         db,
@@ -647,6 +767,7 @@ async fn check_store(db: &Db) -> Value {
     assert_eq!(empty.csat.gap, None);
     assert_eq!(empty.repeat_handoff.mean, None);
     assert!(!empty.repeat_handoff.flagged);
+    check_no_shadow(&empty);
     json!({"october": whole, "billing": billing, "empty": empty})
 }
 

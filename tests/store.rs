@@ -336,6 +336,7 @@ fn rows() -> Vec<Row> {
                 language: Some(["en", "pt-BR", "es"][(i % 3) as usize].into()),
                 customer_id: (i % 5 != 0).then(|| format!("cus-{}", i % 2)),
                 action: action.into(),
+                shadow_action: None,
                 tier: "human_led".into(),
                 priority: i % 100,
                 score: i as f64 / 10.0,

@@ -242,6 +242,55 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             r.missed
         )?;
     }
+
+    let sh = &report.shadow;
+    // Only where shadow rules ran: most deployments never configure one.
+    if sh.decisions_with_shadow > 0 {
+        writeln!(out, "\nShadow rules (would-be effect on live traffic)")?;
+        row(
+            out,
+            "decisions with a shadow evaluation",
+            sh.decisions_with_shadow.to_string(),
+        )?;
+        row(
+            out,
+            "would have changed the action",
+            pct(&Rate {
+                count: sh.flips,
+                of: sh.decisions_with_shadow,
+                rate: sh.flip_rate,
+            }),
+        )?;
+        let e = &sh.escalation_rate;
+        row(
+            out,
+            "escalation rate, enforced → would-be",
+            format!(
+                "{} → {} ({} points)",
+                pct(&e.enforced),
+                pct(&e.would_be),
+                e.delta_points
+                    .map_or_else(|| "no data".to_owned(), |d| format!("{d:+.1}"))
+            ),
+        )?;
+        for t in &sh.transitions {
+            row(
+                out,
+                &format!("  {} → {}", t.from, t.to),
+                t.count.to_string(),
+            )?;
+        }
+        for c in &sh.by_category {
+            row(
+                out,
+                &format!("  category {}", c.category),
+                format!(
+                    "{} decisions, {} flipped, escalations {} → {}",
+                    c.decisions, c.flips, c.escalations, c.would_be_escalations
+                ),
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -272,7 +321,9 @@ fn flatten(path: &str, v: &Value, out: &mut dyn Write) -> io::Result<()> {
                 let name = ["key", "category", "rule"]
                     .iter()
                     .find_map(|k| item.get(*k).and_then(Value::as_str))
-                    .map_or_else(|| i.to_string(), str::to_owned);
+                    .map(str::to_owned)
+                    .or_else(|| transition(item))
+                    .unwrap_or_else(|| i.to_string());
                 flatten(&format!("{path}[{name}]"), item, out)?;
             }
             Ok(())
@@ -281,6 +332,14 @@ fn flatten(path: &str, v: &Value, out: &mut dyn Write) -> io::Result<()> {
         Value::String(s) => writeln!(out, "{},{}", quote(path), quote(s)),
         other => writeln!(out, "{},{other}", quote(path)),
     }
+}
+
+/// A shadow transition is named by its pair of actions (`stay->escalate`):
+/// its position would change from one report to the next.
+fn transition(item: &Value) -> Option<String> {
+    let from = item.get("from")?.as_str()?;
+    let to = item.get("to")?.as_str()?;
+    Some(format!("{from}->{to}"))
 }
 
 /// A CSV field, quoted when it must be. A value a spreadsheet would read as

@@ -8,7 +8,7 @@ use super::window::{NONE, Window};
 use crate::config::KpiConfig;
 use crate::store::Db;
 use crate::store::kpi::{
-    Carried, Column, Counts, Handling, Percentiles, ReplyGroup, Scope, TrendCell,
+    Carried, Column, Counts, Handling, Percentiles, ReplyGroup, Scope, ShadowCell, TrendCell,
 };
 
 /// A share: `count` of `of`, and their ratio (4 decimals), or `null` when
@@ -84,6 +84,9 @@ pub struct Report {
     pub rules: Vec<RuleStats>,
     /// Reviewers' verdicts overall.
     pub reviews: Reviews,
+    /// What shadow rules would have changed. Always present: zeros and
+    /// nulls when no decision of the window had a shadow evaluation.
+    pub shadow: ShadowStats,
 }
 
 /// Escalations.
@@ -356,6 +359,77 @@ pub struct Reviews {
     pub missed: i64,
 }
 
+/// Shadow rules' would-be effect on the window's decisions. The unit is
+/// the decision, not the conversation: a shadow rule is judged on every
+/// decision it saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ShadowStats {
+    /// Decisions evaluated with shadow rules.
+    pub decisions_with_shadow: i64,
+    /// Of which the would-be action differs from the enforced one.
+    pub flips: i64,
+    /// `flips / decisions_with_shadow`, or `null` with no data.
+    pub flip_rate: Option<f64>,
+    /// Escalations among the shadowed decisions, enforced and would-be.
+    pub escalation_rate: ShadowEscalation,
+    /// The flips by enforced and would-be action, most frequent first;
+    /// their counts add up to `flips`.
+    pub transitions: Vec<Transition>,
+    /// Per category, most flips first.
+    pub by_category: Vec<ShadowCategory>,
+}
+
+/// Escalation rate of the shadowed decisions, as enforced and as it would
+/// have been.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShadowEscalation {
+    /// `escalate` decisions, of the shadowed decisions.
+    pub enforced: Rate,
+    /// Would-be `escalate` decisions, of the shadowed decisions.
+    pub would_be: Rate,
+    /// Would-be rate − enforced rate, in percentage points (2 decimals),
+    /// from the counts; `null` with no data.
+    pub delta_points: Option<f64>,
+}
+
+impl Default for ShadowEscalation {
+    fn default() -> Self {
+        ShadowEscalation {
+            enforced: rate(0, 0),
+            would_be: rate(0, 0),
+            delta_points: None,
+        }
+    }
+}
+
+/// Decisions whose action a shadow rule would have changed from `from`
+/// to `to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    /// The action enforced.
+    pub from: String,
+    /// The would-be action.
+    pub to: String,
+    /// Decisions.
+    pub count: i64,
+}
+
+/// Shadowed decisions of one category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShadowCategory {
+    /// The conversation's category, as in `by_category` (`(none)` when it
+    /// had none).
+    pub category: String,
+    /// Decisions evaluated with shadow rules.
+    pub decisions: i64,
+    /// Of which the would-be action differs.
+    pub flips: i64,
+    /// Enforced `escalate` decisions.
+    pub escalations: i64,
+    /// Would-be `escalate` decisions.
+    pub would_be_escalations: i64,
+}
+
 /// Computes the report of `window` from `db`, with `settings`, at `now`.
 pub async fn compute(
     db: &Db,
@@ -386,6 +460,7 @@ pub async fn compute(
     let cells = s.trend().await?;
     let verdicts = s.verdicts().await?;
     let verdict_totals = s.verdict_totals().await?;
+    let shadow_cells = s.shadow().await?;
     s.close().await?;
 
     let c = &totals;
@@ -479,6 +554,7 @@ pub async fn compute(
         trend: trend(window, settings, &cells),
         rules: rules(&sources, &verdicts),
         reviews: reviews(&verdict_totals),
+        shadow: shadow(&shadow_cells),
     })
 }
 
@@ -756,6 +832,84 @@ fn reviews(totals: &[(bool, String, i64)]) -> Reviews {
     r
 }
 
+const ESCALATE: &str = "escalate";
+
+fn shadow(cells: &[ShadowCell]) -> ShadowStats {
+    let mut out = ShadowStats::default();
+    let (mut escalations, mut would_be) = (0, 0);
+    let mut transitions: Vec<Transition> = Vec::new();
+    let mut categories: Vec<ShadowCategory> = Vec::new();
+    for c in cells {
+        let flipped = c.action != c.shadow_action;
+        let esc = if c.action == ESCALATE { c.decisions } else { 0 };
+        let wb = if c.shadow_action == ESCALATE {
+            c.decisions
+        } else {
+            0
+        };
+        out.decisions_with_shadow += c.decisions;
+        escalations += esc;
+        would_be += wb;
+        if flipped {
+            out.flips += c.decisions;
+            match transitions
+                .iter_mut()
+                .find(|t| t.from == c.action && t.to == c.shadow_action)
+            {
+                Some(t) => t.count += c.decisions,
+                None => transitions.push(Transition {
+                    from: c.action.clone(),
+                    to: c.shadow_action.clone(),
+                    count: c.decisions,
+                }),
+            }
+        }
+        let name = shown(&c.category);
+        let k = match categories.iter().position(|k| k.category == name) {
+            Some(i) => &mut categories[i],
+            None => {
+                categories.push(ShadowCategory {
+                    category: name,
+                    decisions: 0,
+                    flips: 0,
+                    escalations: 0,
+                    would_be_escalations: 0,
+                });
+                categories.last_mut().expect("just pushed")
+            }
+        };
+        k.decisions += c.decisions;
+        k.flips += if flipped { c.decisions } else { 0 };
+        k.escalations += esc;
+        k.would_be_escalations += wb;
+    }
+    let n = out.decisions_with_shadow;
+    out.flip_rate = rate(out.flips, n).rate;
+    out.escalation_rate = ShadowEscalation {
+        enforced: rate(escalations, n),
+        would_be: rate(would_be, n),
+        // From the counts: the difference of two rounded rates could be
+        // off by a rounding step.
+        delta_points: (n > 0).then(|| round((would_be - escalations) as f64 * 100.0 / n as f64, 2)),
+    };
+    // Ties broken by name here: the databases' collations order names
+    // differently.
+    transitions.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.from.cmp(&b.from))
+            .then_with(|| a.to.cmp(&b.to))
+    });
+    categories.sort_by(|a, b| {
+        b.flips
+            .cmp(&a.flips)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    out.transitions = transitions;
+    out.by_category = categories;
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,6 +945,45 @@ mod tests {
         assert_eq!(s[0].escalations.count, 4);
         assert_eq!(s[0].carried, 0.75);
         assert_eq!(s[1].carried, 0.25);
+    }
+
+    #[test]
+    fn shadow_counts_decisions_and_sorts_categories_by_flips() {
+        let cell = |category: &str, action: &str, shadow_action: &str, decisions| ShadowCell {
+            category: category.into(),
+            action: action.into(),
+            shadow_action: shadow_action.into(),
+            decisions,
+        };
+        let s = shadow(&[
+            cell("a", "stay", "stay", 4),
+            cell("b", "escalate", "escalate", 1),
+            cell("b", "stay", "escalate", 2),
+            cell("", "offer", "stay", 2),
+        ]);
+        assert_eq!((s.decisions_with_shadow, s.flips), (9, 4));
+        assert_eq!(s.flip_rate, Some(0.4444));
+        assert_eq!(s.escalation_rate.enforced.count, 1);
+        assert_eq!(s.escalation_rate.would_be.count, 3);
+        assert_eq!(s.escalation_rate.delta_points, Some(22.22));
+        assert_eq!(
+            (s.transitions[0].from.as_str(), s.transitions[0].to.as_str()),
+            ("offer", "stay"),
+            "equal counts are ordered by name"
+        );
+        let order: Vec<&str> = s.by_category.iter().map(|c| c.category.as_str()).collect();
+        assert_eq!(
+            order,
+            ["(none)", "b", "a"],
+            "equal flips are ordered by name"
+        );
+        assert_eq!(s.by_category[1].would_be_escalations, 3);
+
+        let none = shadow(&[]);
+        assert_eq!(none.decisions_with_shadow, 0);
+        assert_eq!(none.flip_rate, None);
+        assert_eq!(none.escalation_rate.delta_points, None);
+        assert!(none.transitions.is_empty() && none.by_category.is_empty());
     }
 
     #[test]

@@ -90,14 +90,7 @@ pub enum Unusable {
 
 /// The fixture case of a reviewed decision.
 pub fn case(verdict: &Verdict, record: &Value) -> Result<Value, Unusable> {
-    let masked = record["masked"]["erased"]
-        .as_array()
-        .into_iter()
-        .chain(record["masked"]["hashed"].as_array())
-        .flatten()
-        .filter_map(Value::as_str)
-        .any(|p| p == "request" || p.starts_with("request."));
-    if masked {
+    if crate::store::mask::request_masked(record) {
         return Err(Unusable::Masked);
     }
     let request = record.get("request").filter(|r| r.is_object());

@@ -15,7 +15,7 @@ use crate::outcome::Event;
 /// The schema's migrations, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Rows per multi-row INSERT: 50 decisions are 1000 parameters, well within
+/// Rows per multi-row INSERT: 50 decisions are 1050 parameters, well within
 /// both databases' limits, and one statement instead of fifty.
 const ROWS_PER_STATEMENT: usize = 50;
 
@@ -163,9 +163,9 @@ impl Db {
             let sql = format!(
                 "INSERT INTO decisions (decision_id, conversation_id, decided_at, recorded_at, \
                  channel, category, subcategory, customer_tier, language, customer_id, action, \
-                 tier, priority, score, hard, config_version, config_sha256, generation, \
-                 elapsed_us, record) VALUES {} ON CONFLICT (decision_id) DO NOTHING",
-                placeholders(self.backend, chunk.len(), 20)
+                 shadow_action, tier, priority, score, hard, config_version, config_sha256, \
+                 generation, elapsed_us, record) VALUES {} ON CONFLICT (decision_id) DO NOTHING",
+                placeholders(self.backend, chunk.len(), 21)
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
@@ -181,6 +181,7 @@ impl Db {
                     .bind(&r.language)
                     .bind(&r.customer_id)
                     .bind(&r.action)
+                    .bind(&r.shadow_action)
                     .bind(&r.tier)
                     .bind(r.priority)
                     .bind(r.score)

@@ -167,6 +167,22 @@ pub struct Verdicts {
     pub decisions: i64,
 }
 
+/// Decisions of the window evaluated with shadow rules, counted by the
+/// category they are reported under, the action enforced and the action
+/// the shadow rules would have given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShadowCell {
+    /// The conversation's category as the report assigns it (its key
+    /// decision's; `""` for none).
+    pub category: String,
+    /// The action enforced.
+    pub action: String,
+    /// The would-be action.
+    pub shadow_action: String,
+    /// Decisions.
+    pub decisions: i64,
+}
+
 /// How far before an escalation an assignment or a closing may be dated
 /// and still follow it: the decision's time is the caller's clock, the
 /// event's the help desk's, and the two drift.
@@ -638,6 +654,35 @@ impl KpiSession {
                     source: r.try_get(0)?,
                     escalated: r.try_get::<i64, _>(1)? == 1,
                     verdict: r.try_get(2)?,
+                    decisions: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The window's decisions that carry a shadow action, by category,
+    /// action and would-be action. Every decision counts, not one per
+    /// conversation: a shadow rule is judged on each decision it saw. Like
+    /// the verdicts, only decisions of the window's conversations count, so
+    /// a category or channel filter selects the same conversations here as
+    /// everywhere else in the report.
+    pub async fn shadow(&mut self) -> Result<Vec<ShadowCell>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT c.category, d.action, d.shadow_action, COUNT(*) \
+             FROM decisions d JOIN kpi_conv c ON c.conversation_id = d.conversation_id \
+             WHERE d.decided_at >= $1 AND d.decided_at < $2 AND d.shadow_action IS NOT NULL \
+             GROUP BY c.category, d.action, d.shadow_action",
+        )
+        .bind(self.scope.from)
+        .bind(self.scope.to)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ShadowCell {
+                    category: r.try_get(0)?,
+                    action: r.try_get(1)?,
+                    shadow_action: r.try_get(2)?,
                     decisions: r.try_get(3)?,
                 })
             })

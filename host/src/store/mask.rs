@@ -199,6 +199,20 @@ fn walk(
     }
 }
 
+/// True when masking changed any part of `record`'s request: deciding it
+/// again would not be deciding the same conversation (a hashed tier or
+/// rank, an erased message), so it can neither be replayed nor become a
+/// fixture.
+pub fn request_masked(record: &Value) -> bool {
+    record["masked"]["erased"]
+        .as_array()
+        .into_iter()
+        .chain(record["masked"]["hashed"].as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|p| p == "request" || p.starts_with("request."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod kpi;
 pub mod mask;
 pub mod prior;
 pub mod record;
+mod replay;
 mod retention;
 pub mod review;
 pub mod spool;

@@ -52,6 +52,11 @@ pub struct Row {
     pub customer_id: Option<String>,
     /// The action, as named in the response.
     pub action: String,
+    /// The action the decision would have had had its shadow rules counted,
+    /// named as `action` is; `None` when no shadow rule was configured.
+    /// Absent in rows spooled by a version without shadow rules.
+    #[serde(default)]
+    pub shadow_action: Option<String>,
     /// The tier.
     pub tier: String,
     /// 0–100.
@@ -206,6 +211,9 @@ impl Row {
             // A blank id is no id: it would pool every anonymous caller.
             customer_id: col(&request.customer.id).filter(|c| !c.trim().is_empty()),
             action: name(&json!(decision.action)),
+            // From the typed decision even when masking, as `action` is:
+            // masks cover what the customer sent, not what was decided.
+            shadow_action: decision.shadow.as_ref().map(|s| name(&json!(s.action))),
             tier: name(&json!(decision.tier)),
             priority: decision.priority.into(),
             score: decision.score,
@@ -247,5 +255,92 @@ pub(super) fn column(text: &str) -> String {
         text.replace('\0', "")
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::config::store::MaskConfig;
+    use crate::decision::merge::Action;
+    use crate::decision::response::Shadow;
+    use crate::plugin::{PluginSet, Runtime};
+
+    /// A real decision (`stay` on a calm question), with or without a
+    /// shadow evaluation that would have escalated it.
+    fn entry(shadowed: bool) -> Entry {
+        let request = Conversation::from_json(
+            br#"{"conversation_id": "c-shadow", "now": "2026-10-05T10:00:00Z",
+                 "topic": {"category": "billing"},
+                 "customer": {"id": "cus-1"},
+                 "messages": [{"role": "customer", "text": "How do I download an invoice?",
+                               "at": "2026-10-05T09:59:50Z"}]}"#,
+            Utc::now(),
+        )
+        .unwrap();
+        let runtime = Runtime::new(None).unwrap();
+        let mut decision = crate::decide::decide(
+            &request,
+            &Config::default(),
+            &PluginSet::default(),
+            &runtime,
+            false,
+        );
+        assert_eq!(decision.action, Action::Stay);
+        decision.shadow = shadowed.then(|| Shadow {
+            action: Action::Escalate,
+            tier: decision.tier,
+            priority: decision.priority,
+            score: decision.score,
+            reasons: Vec::new(),
+            flipped: true,
+            trigger_votes: Vec::new(),
+        });
+        Entry {
+            decision,
+            request,
+            config_version: 1,
+            config_sha256: None,
+            recorded_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_shadow_action_is_kept_named_as_the_action_is() {
+        let row = Row::build(entry(true), &Mask::default());
+        assert_eq!(row.action, "stay");
+        assert_eq!(row.shadow_action.as_deref(), Some("escalate"));
+        assert_eq!(
+            Row::build(entry(false), &Mask::default()).shadow_action,
+            None
+        );
+    }
+
+    #[test]
+    fn a_masked_record_keeps_its_shadow_action() {
+        let mask = Mask::new(&MaskConfig {
+            erase: vec!["request.messages.text".into(), "request.customer.id".into()],
+            ..MaskConfig::default()
+        })
+        .unwrap();
+        let row = Row::build(entry(true), &mask);
+        assert!(row.record.contains("\"masked\""), "{}", row.record);
+        assert_eq!(row.customer_id, None);
+        assert_eq!(row.shadow_action.as_deref(), Some("escalate"));
+    }
+
+    #[test]
+    fn a_row_spooled_before_shadow_rules_still_reads() {
+        // A spool line as a version without shadow rules wrote it.
+        let line = r#"{"decision_id":"d-old","conversation_id":"c-old",
+            "decided_at":1,"recorded_at":2,"channel":null,"category":"billing",
+            "subcategory":null,"customer_tier":null,"language":null,
+            "customer_id":null,"action":"offer","tier":"ai_assisted","priority":40,
+            "score":1.5,"hard":false,"config_version":3,"config_sha256":null,
+            "generation":1,"elapsed_us":90,"reasons":[],"plugins":[],"record":"{}"}"#;
+        let row: Row = serde_json::from_str(line).unwrap();
+        assert_eq!(row.action, "offer");
+        assert_eq!(row.shadow_action, None);
     }
 }

@@ -191,6 +191,7 @@ mod tests {
             language: None,
             customer_id: None,
             action: "stay".into(),
+            shadow_action: None,
             tier: "ai_resolved".into(),
             priority: 0,
             score: 0.0,
