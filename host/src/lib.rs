@@ -42,5 +42,6 @@ pub mod decision;
 pub mod kpi;
 pub mod outcome;
 pub mod plugin;
+pub mod replay;
 pub mod server;
 pub mod store;

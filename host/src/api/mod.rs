@@ -13,12 +13,15 @@
 //!   `GET /v1/store`.
 //! - The handoff KPIs ([`kpi`]): `GET /v1/kpis`; the review queue
 //!   ([`review`]): `GET /v1/review`.
+//! - Replay ([`replay`]): `POST /v1/replay`, the log decided again with a
+//!   candidate configuration.
 
 mod error;
 mod handlers;
 mod head;
 mod kpi;
 pub mod log;
+pub mod replay;
 pub mod memory;
 pub mod request;
 mod review;
@@ -64,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/store", get(log::status))
         .route("/v1/kpis", get(kpi::kpis))
         .route("/v1/review", get(review::review))
+        .route("/v1/replay", post(replay::replay))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .fallback(handlers::not_found)

@@ -12,6 +12,7 @@ mod load;
 mod log;
 mod new;
 mod quality;
+mod replay;
 mod review;
 mod serve;
 mod simulate;
@@ -46,6 +47,8 @@ pub enum Lang {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the HTTP service.
@@ -145,6 +148,75 @@ pub enum Command {
         /// The output format.
         #[arg(long, value_enum, default_value = "table")]
         format: kpis::KpiFormat,
+    },
+    /// Decides logged conversations again with a candidate rule set (a
+    /// config file and/or a plugins directory) and reports what would
+    /// change: flipped actions by category, reason, customer tier and
+    /// plugin; earlier or later escalation; precision and recall against
+    /// reviewers' verdicts; a sample side by side. Without a candidate it
+    /// checks that the live rules reproduce the log exactly. Exits 1 when a
+    /// `--fail-if` threshold is crossed.
+    Replay {
+        /// The live config file: its store, and the rules that decided
+        /// (`ESCALATOR_STORE_URL` wins over its store).
+        #[arg(long, short, env = "ESCALATOR_CONFIG")]
+        config: Option<PathBuf>,
+        /// The live plugins directory, when the server ran with `--plugins`.
+        #[arg(long)]
+        plugins: Option<PathBuf>,
+        /// The candidate config file (default: the live one).
+        #[arg(long)]
+        candidate: Option<PathBuf>,
+        /// The candidate plugins directory (default: the candidate config's).
+        #[arg(long)]
+        candidate_plugins: Option<PathBuf>,
+        /// Replay the conversations of this file (JSON lines or an array of
+        /// stored records or of `POST /v1/decide` bodies) instead of the store.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Decisions made at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Decisions made before this RFC 3339 time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this topic category.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only decisions that had this action.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this customer tier.
+        #[arg(long)]
+        customer_tier: Option<String>,
+        /// Only this conversation.
+        #[arg(long)]
+        conversation: Option<String>,
+        /// Only decisions a reviewer gave a verdict on.
+        #[arg(long)]
+        reviewed: bool,
+        /// At most this many decisions, oldest first.
+        #[arg(long)]
+        limit: Option<u64>,
+        /// The report's format: text, markdown or json.
+        #[arg(long, default_value = "text")]
+        format: crate::replay::render::Format,
+        /// Flipped decisions shown side by side.
+        #[arg(long, default_value_t = 10)]
+        sample: usize,
+        /// Exit 1 when this holds, e.g. `escalation_rate_up>2` (points) or
+        /// `correct_lost>0`. Repeatable. `--fail-if help` lists the metrics.
+        #[arg(long = "fail-if", value_name = "METRIC>VALUE")]
+        fail_if: Vec<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// The review loop: reviewed decisions as regression fixtures.
     Review {
@@ -371,6 +443,63 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
             format,
             out,
         ),
+        Command::Replay {
+            config,
+            plugins,
+            candidate,
+            candidate_plugins,
+            file,
+            since,
+            until,
+            category,
+            channel,
+            action,
+            customer_tier,
+            conversation,
+            reviewed,
+            limit,
+            format,
+            sample,
+            fail_if,
+            jobs,
+            quiet,
+        } => (|| {
+            if fail_if.iter().any(|f| f == "help") {
+                let _ = write!(out, "{}", crate::replay::gate::help());
+                return Ok(0);
+            }
+            let thresholds = fail_if
+                .iter()
+                .map(|f| f.parse().map_err(|e| anyhow::anyhow!("--fail-if {f}: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            replay::run(
+                replay::Args {
+                    config: config.as_deref(),
+                    plugins: plugins.as_deref(),
+                    candidate: candidate.as_deref(),
+                    candidate_plugins: candidate_plugins.as_deref(),
+                    file: file.as_deref(),
+                    since: since.as_deref(),
+                    until: until.as_deref(),
+                    selection: crate::replay::session::Selection {
+                        category,
+                        channel,
+                        action,
+                        customer_tier,
+                        conversation,
+                        reviewed_only: reviewed,
+                        limit,
+                        ..Default::default()
+                    },
+                    format,
+                    sample,
+                    fail_if: &thresholds,
+                    jobs,
+                    progress: !quiet,
+                },
+                out,
+            )
+        })(),
         Command::New {
             name,
             lang,

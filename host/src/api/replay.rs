@@ -1,0 +1,182 @@
+//! `POST /v1/replay`: the logged decisions of a window decided again with
+//! a candidate configuration, and what would change — the report of
+//! `escalator replay`, for the console.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::DateTime;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use super::log::{bad_query, db};
+use super::state::AppState;
+use crate::config::Config;
+use crate::replay::report::{Options, Report, compare};
+use crate::replay::run::{Rules, Workers};
+use crate::replay::session::{self, Progress, Selection};
+
+/// One replay at a time per process: a replay takes every core it can get
+/// (below the serving threads' priority) and a database connection for its
+/// whole run.
+static REPLAYS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Decisions one request replays when it does not say.
+const DEFAULT_LIMIT: u64 = 10_000;
+/// The most one request may replay; more is the command line's job.
+const MAX_LIMIT: u64 = 200_000;
+
+/// The body of `POST /v1/replay`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// The candidate configuration as TOML text, with the live plugins
+    /// (its `plugins_dir` and `[store]` are ignored). Absent: the live
+    /// configuration, which must reproduce the log.
+    pub config: Option<String>,
+    /// Decisions made at or after this RFC 3339 time.
+    pub since: Option<String>,
+    /// Decisions made before this RFC 3339 time.
+    pub until: Option<String>,
+    /// Only this topic category.
+    pub category: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only decisions that had this action.
+    pub action: Option<String>,
+    /// Only this customer tier.
+    pub customer_tier: Option<String>,
+    /// Only this conversation.
+    pub conversation: Option<String>,
+    /// Only decisions with a reviewer's verdict.
+    #[serde(default)]
+    pub reviewed: bool,
+    /// At most this many decisions, oldest first (default 10000, at most
+    /// 200000).
+    pub limit: Option<u64>,
+    /// Flipped decisions shown side by side (default 10, at most 100).
+    pub sample: Option<usize>,
+}
+
+/// The answer: the report, and what the run cost.
+#[derive(Debug, Serialize)]
+pub struct ReplayResponse {
+    /// The comparison.
+    #[serde(flatten)]
+    pub report: Report,
+    /// Wall time of the run, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Plugins of the candidate that did not load.
+    pub warnings: Vec<String>,
+}
+
+/// `POST /v1/replay`.
+pub async fn replay(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<ReplayResponse>, ApiError> {
+    let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ReplayRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| bad_query("body", e.to_string()))?
+    };
+    let live = state.config.get();
+    let candidate_config = match &request.config {
+        Some(text) => {
+            let mut c = Config::parse(text).map_err(|e| bad_query("config", e.to_string()))?;
+            c.plugins_dir = live.plugins_dir.clone();
+            c.cache_dir = live.cache_dir.clone();
+            c
+        }
+        None => (*live).clone(),
+    };
+    let time = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.timestamp_micros())
+                    .map_err(|_| bad_query(field, format!("{field} {t:?} is not an RFC 3339 time")))
+            })
+            .transpose()
+    };
+    let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad_query("limit", format!("limit must be 1 to {MAX_LIMIT}")));
+    }
+    let sample = request.sample.unwrap_or(10);
+    if sample > 100 {
+        return Err(bad_query("sample", "sample must be 0 to 100"));
+    }
+    let selection = Selection {
+        since: time("since", &request.since)?,
+        until: time("until", &request.until)?,
+        category: request.category,
+        channel: request.channel,
+        action: request.action,
+        customer_tier: request.customer_tier,
+        conversation: request.conversation,
+        reviewed_only: request.reviewed,
+        limit: Some(limit),
+    };
+    let db = db(&state)?;
+    let _turn = REPLAYS.try_acquire().map_err(|_| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "replay_running",
+            "another replay is running on this server; retry when it is done",
+        )
+    })?;
+
+    let started = Instant::now();
+    let runtime = state.registry.runtime().clone();
+    let candidate = off_the_serving_threads(move || {
+        Rules::load(
+            &candidate_config,
+            Some(candidate_config.plugins_dir.clone()),
+            runtime,
+        )
+    })
+    .await?;
+    let workers = Workers {
+        yield_to_serving: true,
+        ..Workers::all_cores()
+    };
+    let progress = Arc::new(Progress::default());
+    let replayed = session::from_store(db, &selection, &candidate, workers, &progress)
+        .await
+        .map_err(|e| {
+            tracing::warn!("replay failed: {e:#}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the decision log's database did not answer; retry shortly",
+            )
+        })?;
+    let report = compare(&replayed.cases, &replayed.skipped, &Options { sample });
+    Ok(Json(ReplayResponse {
+        report,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        threads: workers.threads,
+        warnings: candidate.warnings(),
+    }))
+}
+
+/// Runs `f` on a thread of its own and awaits it.
+async fn off_the_serving_threads<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("escalator-replay".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(ApiError::internal)?;
+    rx.await.map_err(ApiError::internal)
+}
