@@ -13,8 +13,8 @@ use escalator::decide::decide_as;
 use escalator::decision::input::Conversation;
 use escalator::plugin::{Registry, Runtime};
 use escalator_integration_tests::{
-    TestServer, escalator_cli, eventually, example_plugin, interpreted_plugins_dir,
-    test_cache_dir, vote,
+    TestServer, escalator_cli, eventually, example_plugin, interpreted_plugins_dir, test_cache_dir,
+    vote,
 };
 use serde_json::{Value, json};
 
@@ -52,9 +52,11 @@ fn asked(id: &str, category: &str, confidence: f64, minute: u32) -> Value {
 }
 
 async fn written(server: &TestServer, n: u64) {
-    eventually(Duration::from_secs(60), "the decisions are written", || async {
-        server.get("/v1/store").await.1["written"].as_u64() >= Some(n)
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the decisions are written",
+        || async { server.get("/v1/store").await.1["written"].as_u64() >= Some(n) },
+    )
     .await;
 }
 
@@ -72,7 +74,9 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
-#[test]
+/// The same decision twice, each time in fresh instances of plugins that
+/// read the clocks and random numbers, gives identical votes. Run after the
+/// server of the replay test has compiled the plugins into the test cache.
 fn plugins_that_read_clocks_and_random_numbers_vote_the_same_twice() {
     let dir = plugins_with_dice();
     let runtime = Runtime::new(Some(test_cache_dir())).unwrap();
@@ -85,7 +89,11 @@ fn plugins_that_read_clocks_and_random_numbers_vote_the_same_twice() {
     let set = registry.current();
     let names: Vec<&str> = set.active.iter().map(|p| &*p.name).collect();
     for dice in ["dice", "dice-py", "dice-js"] {
-        assert!(names.contains(&dice), "{dice} did not load: {:?}", set.status);
+        assert!(
+            names.contains(&dice),
+            "{dice} did not load: {:?}",
+            set.status
+        );
     }
     let body = asked("c-dice", "shipping", 0.9, 0);
     let conv = Conversation::from_json(body.to_string().as_bytes(), chrono::Utc::now()).unwrap();
@@ -112,23 +120,31 @@ fn plugins_that_read_clocks_and_random_numbers_vote_the_same_twice() {
     let again = votes("0193a000-0000-7000-8000-000000000001");
     assert_eq!(first, again);
     // Each plugin saw the decision's `now` (2026-10-05T10:00:30Z) as its
-    // wall clock, and a monotonic clock that started at zero.
+    // wall clock, and a monotonic clock that started at zero; every read
+    // of either clock moves both on by a microsecond (the Rust fixture
+    // reads the monotonic clock, the wall clock, then the monotonic again).
     let (dice, _) = &first;
-    assert!(dice[0].2.contains("wall_ms=1759658430000 "), "{}", dice[0].2);
-    assert!(dice[1].2.contains("wall_s=1759658430.0"), "{}", dice[1].2);
-    assert!(dice[2].2.contains("wall_ms=1759658430000 "), "{}", dice[2].2);
-    assert!(dice[0].2.contains("mono_ns=1000 "), "{}", dice[0].2);
+    assert!(
+        dice[0].2.contains("wall_ms=1791194430000 "),
+        "{}",
+        dice[0].2
+    );
+    assert!(dice[1].2.contains("wall_s=1791194430.0"), "{}", dice[1].2);
+    assert!(
+        dice[2].2.contains("wall_ms=1791194430000 "),
+        "{}",
+        dice[2].2
+    );
+    assert!(dice[0].2.contains("mono_ns=2000 "), "{}", dice[0].2);
 
     // Another decision id draws other numbers: the draws are random, only
     // reproducible.
     let mut draws = std::collections::BTreeSet::new();
     for n in 0..12 {
-        let (dice, _) = votes(&format!("0193a000-0000-7000-8000-{n:012}"));
+        let (dice, _) = votes(&format!("0193a000-0000-7000-9000-{n:012}"));
         for (i, (verdict, _, detail)) in dice.iter().enumerate() {
             draws.insert((i, verdict.clone()));
-            if n > 0 {
-                assert_ne!(detail, &first.0[i].2, "plugin {i} drew the same twice");
-            }
+            assert_ne!(detail, &first.0[i].2, "plugin {i} drew the same twice");
         }
     }
     for i in 0..3 {
@@ -140,28 +156,49 @@ fn plugins_that_read_clocks_and_random_numbers_vote_the_same_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replaying_the_log_with_the_live_rules_reproduces_every_vote() {
+async fn plugins_that_read_clocks_and_random_numbers_replay_exactly() {
+    // Compiling the Python and JavaScript plugins takes minutes: the server
+    // compiles them once into the test cache, and the rest reuses them.
     let server = TestServer::start_with_config_file_in("", plugins_with_dice()).await;
+    tokio::task::spawn_blocking(plugins_that_read_clocks_and_random_numbers_vote_the_same_twice)
+        .await
+        .unwrap();
     let n = 24;
     let mut actions = std::collections::BTreeSet::new();
     for i in 0..n {
         let category = ["billing", "shipping", "account"][i % 3];
-        let mut c = asked(&format!("r-{i}"), category, 0.5 + (i as f64) / 60.0, i as u32);
+        let mut c = asked(
+            &format!("r-{i}"),
+            category,
+            0.5 + (i as f64) / 60.0,
+            i as u32,
+        );
         if i % 4 == 0 {
             c["messages"][0]["text"] = json!("I was charged twice, $1,500 each time");
         }
         let d = server.decide(&c).await;
         actions.insert(d["action"].as_str().unwrap().to_owned());
     }
-    assert!(actions.len() > 1, "every decision had the same action: {actions:?}");
+    assert!(
+        actions.len() > 1,
+        "every decision had the same action: {actions:?}"
+    );
     written(&server, n as u64).await;
 
     let config = server.config_path().display().to_string();
     let plugins = server.plugin_path("dice");
     let plugins = plugins.parent().unwrap().display().to_string();
     let (code, out) = cli(strings(&[
-        "replay", "-c", &config, "--plugins", &plugins, "--format", "json", "--quiet",
-        "--fail-if", "flips>0",
+        "replay",
+        "-c",
+        &config,
+        "--plugins",
+        &plugins,
+        "--format",
+        "json",
+        "--quiet",
+        "--fail-if",
+        "flips>0",
     ]))
     .await;
     assert_eq!(code, 0, "{out}");
@@ -173,7 +210,10 @@ async fn replaying_the_log_with_the_live_rules_reproduces_every_vote() {
     assert_eq!(rep["votes_identical"], rep["votes_total"], "{rep}");
     assert_eq!(rep["timing_dependent"], 0, "{rep}");
     // Every plugin voted on every decision: 8 plugins.
-    assert!(rep["votes_total"].as_u64().unwrap() >= 8 * n as u64, "{rep}");
+    assert!(
+        rep["votes_total"].as_u64().unwrap() >= 8 * n as u64,
+        "{rep}"
+    );
 }
 
 /// The live rules escalate below confidence 0.55; the candidate below 0.75.
@@ -194,8 +234,14 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     ];
     let mut ids = Vec::new();
     for (i, (conv, category, confidence, _)) in cases.iter().enumerate() {
-        let d = server.decide(&asked(conv, category, *confidence, i as u32)).await;
-        let live = if *confidence < 0.55 { "escalate" } else { "stay" };
+        let d = server
+            .decide(&asked(conv, category, *confidence, i as u32))
+            .await;
+        let live = if *confidence < 0.55 {
+            "escalate"
+        } else {
+            "stay"
+        };
         assert_eq!(d["action"], live, "{conv}: {d}");
         ids.push(d["decision_id"].as_str().unwrap().to_owned());
     }
@@ -205,10 +251,14 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     let d = server.decide(&first).await;
     assert_eq!(d["action"], "stay");
     let messages = first["messages"].as_array_mut().unwrap();
-    messages.push(json!({"role": "customer", "text": "That page does not show my order.",
-                         "at": "2026-10-05T10:11:00Z"}));
-    messages.push(json!({"role": "ai", "text": "Try the orders tab.", "at": "2026-10-05T10:11:10Z",
-                         "ai": {"confidence": 0.50}}));
+    messages.push(
+        json!({"role": "customer", "text": "That page does not show my order.",
+                         "at": "2026-10-05T10:11:00Z"}),
+    );
+    messages.push(
+        json!({"role": "ai", "text": "Try the orders tab.", "at": "2026-10-05T10:11:10Z",
+                         "ai": {"confidence": 0.50}}),
+    );
     first["now"] = json!("2026-10-05T10:11:30Z");
     assert_eq!(server.decide(&first).await["action"], "escalate");
     written(&server, 9).await;
@@ -222,7 +272,9 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
                         "at": "2026-10-06T09:00:00Z", "verdict": (*verdict)?}))
         })
         .collect();
-    let (status, body) = server.post("/v1/outcomes", &json!({ "events": events })).await;
+    let (status, body) = server
+        .post("/v1/outcomes", &json!({ "events": events }))
+        .await;
     assert_eq!(status, 200, "{body}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -231,7 +283,14 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     let config = server.config_path().display().to_string();
     let candidate = candidate.display().to_string();
     let (code, out) = cli(strings(&[
-        "replay", "-c", &config, "--candidate", &candidate, "--format", "json", "--quiet",
+        "replay",
+        "-c",
+        &config,
+        "--candidate",
+        &candidate,
+        "--format",
+        "json",
+        "--quiet",
     ]))
     .await;
     assert_eq!(code, 0, "{out}");
@@ -271,7 +330,11 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     // k8: the first escalation moves from its second decision to its first.
     assert_eq!(r["timing"]["earlier"]["count"], 1, "{}", r["timing"]);
     assert_eq!(r["timing"]["earlier"]["mean_turns"], 1.0, "{}", r["timing"]);
-    assert_eq!(r["timing"]["earlier"]["mean_seconds"], 60.0, "{}", r["timing"]);
+    assert_eq!(
+        r["timing"]["earlier"]["mean_seconds"], 60.0,
+        "{}",
+        r["timing"]
+    );
     // Verdicts: k1 should escalate (TP both), k2 should not (FP both), k3
     // should (FN live, TP candidate), k6 should not (TN both).
     let review = &r["review"];
@@ -286,19 +349,72 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
 
     // A gate in the ops team's CI: escalation rate up 44 points fails.
     let (code, text) = cli(strings(&[
-        "replay", "-c", &config, "--candidate", &candidate, "--quiet",
-        "--fail-if", "escalation_rate_up>2", "--fail-if", "correct_lost>0",
+        "replay",
+        "-c",
+        &config,
+        "--candidate",
+        &candidate,
+        "--quiet",
+        "--fail-if",
+        "escalation_rate_up>2",
+        "--fail-if",
+        "correct_lost>0",
     ]))
     .await;
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("4 of 9 decisions"), "{text}");
     let (code, md) = cli(strings(&[
-        "replay", "-c", &config, "--candidate", &candidate, "--quiet", "--format", "markdown",
-        "--fail-if", "correct_lost>0", "--category", "billing",
+        "replay",
+        "-c",
+        &config,
+        "--candidate",
+        &candidate,
+        "--quiet",
+        "--format",
+        "markdown",
+        "--fail-if",
+        "correct_lost>0",
+        "--category",
+        "billing",
     ]))
     .await;
     assert_eq!(code, 0, "{md}");
     assert!(md.contains('|'), "{md}");
+
+    // The same through the API, for the console.
+    let (status, api) = server
+        .post("/v1/replay", &json!({"config": CANDIDATE, "sample": 2}))
+        .await;
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["flips"]["count"], 4, "{api}");
+    assert_eq!(api["review"]["missed_caught"], 1, "{api}");
+    assert_eq!(api["sample"].as_array().unwrap().len(), 2, "{api}");
+    assert!(api["threads"].as_u64().unwrap() >= 1, "{api}");
+    let (status, same) = server.post("/v1/replay", &json!({})).await;
+    assert_eq!(status, 200, "{same}");
+    assert_eq!(same["flips"]["count"], 0, "{same}");
+    assert_eq!(same["reproduced"]["decisions_identical"], 9, "{same}");
+    let (status, narrowed) = server
+        .post(
+            "/v1/replay",
+            &json!({"config": CANDIDATE, "category": "billing"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{narrowed}");
+    assert_eq!(narrowed["decisions"], 2, "{narrowed}");
+    for (body, field) in [
+        (
+            json!({"config": "[triggers.confidence]\nthreshold = 3\n"}),
+            "config",
+        ),
+        (json!({"since": "yesterday"}), "since"),
+        (json!({"limit": 0}), "limit"),
+        (json!({"colour": "red"}), "body"),
+    ] {
+        let (status, e) = server.post("/v1/replay", &body).await;
+        assert_eq!(status, 400, "{body}: {e}");
+        assert_eq!(e["error"]["field"], field, "{body}: {e}");
+    }
 
     // The same conversations from a file of requests: the live rules decide
     // the baseline, and the flips are the same.
@@ -312,11 +428,22 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
     let (code, out) = cli(strings(&[
-        "replay", "-c", &config, "--candidate", &candidate, "--format", "json", "--quiet",
-        "--file", &file.display().to_string(),
+        "replay",
+        "-c",
+        &config,
+        "--candidate",
+        &candidate,
+        "--format",
+        "json",
+        "--quiet",
+        "--file",
+        &file.display().to_string(),
     ]))
     .await;
     assert_eq!(code, 0, "{out}");
     let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((r["decisions"].clone(), r["flips"]["count"].clone()), (json!(7), json!(3)));
+    assert_eq!(
+        (r["decisions"].clone(), r["flips"]["count"].clone()),
+        (json!(7), json!(3))
+    );
 }

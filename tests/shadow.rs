@@ -25,9 +25,11 @@ fn asked(id: &str, category: &str, confidence: f64) -> Value {
 }
 
 async fn written(server: &TestServer, n: u64) {
-    eventually(Duration::from_secs(60), "the decisions are written", || async {
-        server.get("/v1/store").await.1["written"].as_u64() >= Some(n)
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the decisions are written",
+        || async { server.get("/v1/store").await.1["written"].as_u64() >= Some(n) },
+    )
     .await;
 }
 
@@ -55,7 +57,11 @@ async fn a_shadow_plugin_is_recorded_never_enforced_and_its_flips_are_counted() 
         assert_eq!(v["verdict"], "escalate");
         assert_eq!(v["weight"], 1.0);
         assert!(
-            d["reasons"].as_array().unwrap().iter().all(|r| r["source"] != "plugin:flip-a"),
+            d["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["source"] != "plugin:flip-a"),
             "{d}"
         );
         let shadow = &d["shadow"];
@@ -124,7 +130,11 @@ async fn a_shadow_copy_of_the_triggers_shows_a_threshold_change_before_it_is_enf
             .iter()
             .find(|v| v["source"] == "builtin:confidence")
             .unwrap();
-        let expected = if confidence < 0.75 { "escalate" } else { "abstain" };
+        let expected = if confidence < 0.75 {
+            "escalate"
+        } else {
+            "abstain"
+        };
         assert_eq!(low["verdict"], expected, "{id}: {low}");
     }
 
@@ -140,8 +150,14 @@ async fn a_shadow_copy_of_the_triggers_shows_a_threshold_change_before_it_is_enf
     .await;
     let (_, c) = server.get("/v1/config").await;
     let message = c["last_error"]["message"].as_str().unwrap();
-    assert!(message.contains("shadow.triggers.confidence.threshold"), "{message}");
-    assert_eq!(c["config"]["shadow"]["triggers"]["confidence"]["threshold"], 0.75);
+    assert!(
+        message.contains("shadow.triggers.confidence.threshold"),
+        "{message}"
+    );
+    assert_eq!(
+        c["config"]["shadow"]["triggers"]["confidence"]["threshold"],
+        0.75
+    );
     let d = server.decide(&asked("t4", "billing", 0.6)).await;
     assert_eq!(d["shadow"]["action"], "escalate", "{d}");
 }

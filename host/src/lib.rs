@@ -17,18 +17,20 @@
 //!   outages, masking and retention.
 //! - [`kpi`]: the handoff KPIs computed from the store, and the review
 //!   loop that turns reviewers' verdicts into fixtures.
+//! - [`replay`]: changing rules safely — logged decisions decided again
+//!   with a candidate rule set, and what would change.
 //! - [`api`]: the HTTP API over it: routes, request extraction, errors.
 //! - [`server`]: wiring — start-up, connections, the file watcher, shutdown.
 //! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
 //!   commands `check`, `eval`, `test`, `new`).
 //!
 //! Ownership is read from the request (`decision::ownership`); the outcome
-//! events record what happened after. Homes for what comes next: replay and shadow
-//! evaluation in `replay/`, which runs `decide` over stored requests; and
-//! the browser console's assets and routes in `api/console/`.
+//! events record what happened after. Shadow rules run inside `decide`
+//! (their votes recorded, never merged). Home for what comes next: the
+//! browser console's assets and routes in `api/console/`.
 //!
 //! Dependencies point one way: `config` ← `decision` ← `plugin` ← `decide`
-//! ← `outcome` ← `store` ← `kpi` ← `api` ← `server` ← `cli`.
+//! ← `outcome` ← `store` ← `kpi` ← `replay` ← `api` ← `server` ← `cli`.
 
 // Two functions need `unsafe`: deserialising the compiled-plugin cache, and
 // asking the allocator to give memory back (`api::memory`).

@@ -156,7 +156,10 @@ impl TestServer {
 
     /// [`TestServer::start_with_config_file`] on an already prepared
     /// plugins directory.
-    pub async fn start_with_config_file_in(config_toml: &str, dir: tempfile::TempDir) -> TestServer {
+    pub async fn start_with_config_file_in(
+        config_toml: &str,
+        dir: tempfile::TempDir,
+    ) -> TestServer {
         let config_dir = tempfile::tempdir().unwrap();
         let path = config_dir.path().join("config.toml");
         let cache = format!("cache_dir = {:?}\n", test_cache_dir().display().to_string());

@@ -107,7 +107,10 @@ pub async fn replay(
     };
     let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad_query("limit", format!("limit must be 1 to {MAX_LIMIT}")));
+        return Err(bad_query(
+            "limit",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
     }
     let sample = request.sample.unwrap_or(10);
     if sample > 100 {

@@ -72,7 +72,13 @@ pub fn run(
         )?;
     }
     let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone(), &Entropy::of(&SMOKE.id, SMOKE.now));
+    let vote = plugin.evaluate(
+        &loaded.runtime,
+        &mut input,
+        &config.breaker,
+        alone(),
+        &Entropy::of(&SMOKE.id, SMOKE.now),
+    );
     writeln!(
         out,
         "smoke      {:?} {} — fuel {} of {}, {} µs, peak memory {} KiB",

@@ -44,7 +44,13 @@ pub fn run(
         }
     };
     let mut input = to_wit_input(&conv, &Signals::compute(&conv));
-    let vote = plugin.evaluate(&loaded.runtime, &mut input, &config.breaker, alone(), &Entropy::of(&conv.id, conv.now));
+    let vote = plugin.evaluate(
+        &loaded.runtime,
+        &mut input,
+        &config.breaker,
+        alone(),
+        &Entropy::of(&conv.id, conv.now),
+    );
     let failed = vote.error.is_some();
     let report = json!({
         "plugin": format!("{} {}", plugin.info.name, plugin.info.version),

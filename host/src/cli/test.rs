@@ -447,7 +447,13 @@ fn run_plugin_fixture(
             (_, Err(e)) => problems.push(format!("conversation: {e}")),
             (Ok(p), Ok(c)) => {
                 let mut input = to_wit_input(&c, &Signals::compute(&c));
-                let v = p.evaluate(runtime, &mut input, &config.breaker, alone(), &Entropy::of(&c.id, c.now));
+                let v = p.evaluate(
+                    runtime,
+                    &mut input,
+                    &config.breaker,
+                    alone(),
+                    &Entropy::of(&c.id, c.now),
+                );
                 problems = check(&case.expect, &v, case.max_fuel);
                 vote = Some(Box::new(v));
             }

@@ -168,9 +168,7 @@ pub async fn from_file(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Replayed> {
     let values = read_values(reader)?;
-    progress
-        .total
-        .store(values.len() as u64, Ordering::Relaxed);
+    progress.total.store(values.len() as u64, Ordering::Relaxed);
     let mut out = Replayed::default();
     let mut items = Vec::with_capacity(values.len());
     for (n, value) in values.into_iter().enumerate() {
@@ -185,7 +183,8 @@ pub async fn from_file(
             Err(why) => out.skip(&why),
         }
     }
-    let (logged, bare): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|i| i.logged.is_some());
+    let (logged, bare): (Vec<Item>, Vec<Item>) =
+        items.into_iter().partition(|i| i.logged.is_some());
     out.cases
         .extend(detached(logged, candidate, workers, progress).await?);
     out.cases
