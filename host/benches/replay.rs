@@ -88,7 +88,7 @@ async fn measure(label: &str, plugins: Option<&Path>, n: usize, corpus: &[serde_
         .await
         .unwrap();
     let runtime = Runtime::new(Some(dir.path().join("cache"))).unwrap();
-    let rules = Rules::load(&Config::default(), plugins.map(Path::to_owned), runtime);
+    let rules = Rules::load(&Config::default(), plugins.map(Path::to_owned), runtime).unwrap();
     assert!(rules.warnings().is_empty(), "{:?}", rules.warnings());
     let start = Instant::now();
     fill(&db, &rules, n, corpus).await;

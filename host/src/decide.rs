@@ -63,12 +63,6 @@ pub fn decide_as(
     let human = ownership.owner == Owner::Human;
     let signals = Signals::compute(conversation);
     let judged = judge(conversation, &signals, config, explain, deadline);
-    let shadow_rules = config.shadow.as_deref();
-    // The shadow copy of the triggers votes only when it differs.
-    let shadow_judged = shadow_rules
-        .filter(|s| s.triggers_changed)
-        .map(|s| judge(conversation, &signals, &s.rules, false, deadline));
-
     let Judged {
         mut votes,
         reports,
@@ -78,42 +72,50 @@ pub fn decide_as(
         flagged,
     } = judged;
     let builtins = votes.len();
-    if !plugins.active.is_empty() {
-        let mut input = to_wit_input(conversation, &signals);
-        let entropy = Entropy::of(&decision_id, conversation.now);
-        let mut shadows = Vec::new();
-        for p in plugins.active.iter() {
-            let mut vote = p.evaluate(runtime, &mut input, &config.breaker, deadline, &entropy);
-            if p.config.mode == PluginMode::Shadow {
-                vote.shadow = true;
-                shadows.push(vote);
-            } else {
-                votes.push(vote);
-            }
+    // The enforced plugins run first and the shadow rules after them, so
+    // time a shadow rule takes can never cost an enforced one its turn
+    // within the decision's deadline.
+    let (enforced_plugins, shadow_plugins): (Vec<_>, Vec<_>) = plugins
+        .active
+        .iter()
+        .partition(|p| p.config.mode != PluginMode::Shadow);
+    let entropy = Entropy::of(&decision_id, conversation.now);
+    let mut input = (!plugins.active.is_empty()).then(|| to_wit_input(conversation, &signals));
+    if let Some(input) = input.as_mut() {
+        for p in &enforced_plugins {
+            votes.push(p.evaluate(runtime, input, &config.breaker, deadline, &entropy));
         }
-        // Shadow votes come last, so the enforced votes are one slice the
-        // merge reads.
-        votes.extend(shadows);
     }
-    let enforced = votes.iter().take_while(|v| !v.shadow).count();
-    let outcome = merged(&votes[..enforced], config, human);
+    let enforced = votes.len();
+    let outcome = merged(&votes, config, human);
     let reasons: Vec<Reason> = outcome
         .carried_by
         .iter()
         .map(|&i| reason(&votes[i], config))
         .collect();
 
+    let shadow_rules = config.shadow.as_deref();
+    // The shadow copy of the triggers votes only when it differs.
+    let shadow_judged = shadow_rules
+        .filter(|s| s.triggers_changed)
+        .map(|s| judge(conversation, &signals, &s.rules, false, deadline));
+    if let Some(input) = input.as_mut() {
+        for p in &shadow_plugins {
+            let mut vote = p.evaluate(runtime, input, &config.breaker, deadline, &entropy);
+            vote.shadow = true;
+            votes.push(vote);
+        }
+    }
+
     let shadow = (shadow_rules.is_some() || enforced < votes.len()).then(|| {
         let rules = shadow_rules.map_or(config, |s| &s.rules);
-        let trigger_votes = shadow_judged.map(|j| j.votes).unwrap_or_default();
-        let would_be: Vec<Vote> = if trigger_votes.is_empty() {
-            votes.clone()
-        } else {
-            trigger_votes
-                .iter()
-                .chain(&votes[builtins..])
-                .cloned()
-                .collect()
+        let (would_be, trigger_votes): (Vec<Vote>, Vec<Vote>) = match shadow_judged {
+            // The shadow copy's triggers vote in place of the enforced ones.
+            Some(j) => (
+                j.votes.iter().chain(&votes[builtins..]).cloned().collect(),
+                j.votes,
+            ),
+            None => (votes.clone(), Vec::new()),
         };
         let outcome = merged(&would_be, rules, human);
         Shadow {

@@ -16,13 +16,14 @@ use super::ApiError;
 use super::log::{bad_query, db};
 use super::state::AppState;
 use crate::config::Config;
+use crate::plugin::Runtime;
 use crate::replay::report::{Options, Report, compare};
 use crate::replay::run::{Rules, Workers};
-use crate::replay::session::{self, Progress, Selection};
+use crate::replay::session::{self, Progress, Selection, off_the_caller};
+use crate::store::Db;
 
 /// One replay at a time per process: a replay takes every core it can get
-/// (below the serving threads' priority) and a database connection for its
-/// whole run.
+/// (below the serving threads' priority) and the memory of its cases.
 static REPLAYS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// Decisions one request replays when it does not say.
@@ -127,31 +128,48 @@ pub async fn replay(
         reviewed_only: request.reviewed,
         limit: Some(limit),
     };
-    let db = db(&state)?;
-    let _turn = REPLAYS.try_acquire().map_err(|_| {
+    let db = db(&state)?.clone();
+    let turn = REPLAYS.try_acquire().map_err(|_| {
         ApiError::new(
             StatusCode::CONFLICT,
             "replay_running",
             "another replay is running on this server; retry when it is done",
         )
     })?;
+    // The replay runs in a task of its own that holds the turn: a client
+    // that goes away does not stop it, and so cannot start a second one
+    // beside it by asking again.
+    let task = tokio::spawn(async move {
+        let _turn = turn;
+        run(db, candidate_config, selection, sample).await
+    });
+    task.await.map_err(ApiError::internal)?.map(Json)
+}
 
+/// The replay itself, once the request is validated and the turn taken.
+async fn run(
+    db: Db,
+    candidate_config: Config,
+    selection: Selection,
+    sample: usize,
+) -> Result<ReplayResponse, ApiError> {
     let started = Instant::now();
-    let runtime = state.registry.runtime().clone();
-    let candidate = off_the_serving_threads(move || {
-        Rules::load(
-            &candidate_config,
-            Some(candidate_config.plugins_dir.clone()),
-            runtime,
-        )
+    // A runtime of its own: its instances come from their own pool, so a
+    // replay cannot take the slots live decisions instantiate plugins in.
+    let candidate = off_the_caller(move || {
+        let runtime = Runtime::new(candidate_config.cache_dir.clone())?;
+        let dir = candidate_config.plugins_dir.clone();
+        Rules::load(&candidate_config, Some(dir), runtime)
     })
-    .await?;
+    .await
+    .and_then(|r| r)
+    .map_err(ApiError::internal)?;
     let workers = Workers {
         yield_to_serving: true,
         ..Workers::all_cores()
     };
     let progress = Arc::new(Progress::default());
-    let replayed = session::from_store(db, &selection, &candidate, workers, &progress)
+    let replayed = session::from_store(&db, &selection, &candidate, workers, &progress)
         .await
         .map_err(|e| {
             tracing::warn!("replay failed: {e:#}");
@@ -161,25 +179,15 @@ pub async fn replay(
                 "the decision log's database did not answer; retry shortly",
             )
         })?;
-    let report = compare(&replayed.cases, &replayed.skipped, &Options { sample });
-    Ok(Json(ReplayResponse {
+    let warnings = candidate.warnings();
+    let report =
+        off_the_caller(move || compare(&replayed.cases, &replayed.skipped, &Options { sample }))
+            .await
+            .map_err(ApiError::internal)?;
+    Ok(ReplayResponse {
         report,
         elapsed_ms: started.elapsed().as_millis() as u64,
         threads: workers.threads,
-        warnings: candidate.warnings(),
-    }))
-}
-
-/// Runs `f` on a thread of its own and awaits it.
-async fn off_the_serving_threads<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("escalator-replay".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(ApiError::internal)?;
-    rx.await.map_err(ApiError::internal)
+        warnings,
+    })
 }

@@ -137,8 +137,17 @@ impl Policy {
         self.set.active.iter().map(|p| &*p.name).collect()
     }
 
-    /// Decides on `conversation` as `POST /v1/decide` would.
+    /// Decides on `conversation` as `POST /v1/decide` would, under an id
+    /// made from the conversation's, so that plugins drawing random numbers
+    /// give a fixture the same votes every run.
     pub fn decide(&self, conversation: &Conversation) -> Decision {
-        crate::decide::decide(conversation, &self.config, &self.set, &self.runtime, false)
+        crate::decide::decide_as(
+            format!("fixture-{}", conversation.id),
+            conversation,
+            &self.config,
+            &self.set,
+            &self.runtime,
+            false,
+        )
     }
 }

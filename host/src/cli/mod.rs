@@ -167,7 +167,8 @@ pub enum Command {
         /// The candidate config file (default: the live one).
         #[arg(long)]
         candidate: Option<PathBuf>,
-        /// The candidate plugins directory (default: the candidate config's).
+        /// The candidate plugins directory (default: `--plugins`, else the
+        /// candidate config's).
         #[arg(long)]
         candidate_plugins: Option<PathBuf>,
         /// Replay the conversations of this file (JSON lines or an array of

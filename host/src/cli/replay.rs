@@ -60,7 +60,8 @@ pub fn run(args: Args<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
     };
     let runtime = Runtime::new(live.cache_dir.clone())?;
     let live_dir = plugins_dir(args.plugins, args.config.map(|_| &live));
-    let baseline = Rules::load(&live, live_dir.clone(), runtime.clone());
+    let baseline =
+        Rules::load(&live, live_dir.clone(), runtime.clone()).context("the live rules")?;
     let candidate = match (args.candidate, args.candidate_plugins) {
         (None, None) => baseline.clone(),
         (path, dir) => {
@@ -69,12 +70,17 @@ pub fn run(args: Args<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
                     .with_context(|| format!("the candidate config {}", p.display()))?,
                 None => live.clone(),
             };
-            let dir = match (dir, path) {
-                (Some(d), _) => Some(d.to_owned()),
-                (None, Some(_)) => Some(config.plugins_dir.clone()),
-                (None, None) => live_dir.clone(),
+            // The candidate's plugins: `--candidate-plugins`, else the live
+            // `--plugins` (a server started with it ignored its config's
+            // directory, and so does its candidate), else the candidate
+            // config's own directory.
+            let dir = match (dir, args.plugins, path) {
+                (Some(d), _, _) => Some(d.to_owned()),
+                (None, Some(live), _) => Some(live.to_owned()),
+                (None, None, Some(_)) => Some(config.plugins_dir.clone()),
+                (None, None, None) => live_dir.clone(),
             };
-            Rules::load(&config, dir, runtime.clone())
+            Rules::load(&config, dir, runtime.clone()).context("the candidate rules")?
         }
     };
     for (which, rules) in [("live", &baseline), ("candidate", &candidate)] {

@@ -152,7 +152,15 @@ impl Config {
             None => None,
         };
         let mut config = Config::validate(raw)?;
+        // A shadow copy identical to the enforced rules observes nothing.
+        let shadow = shadow.filter(|(t, m)| *t != config.triggers || *m != config.merge);
         if let Some((triggers, merge)) = shadow {
+            if merge.escalate_threshold > 1000.0 {
+                return Err(invalid(
+                    "shadow.merge.escalate_threshold",
+                    "must be at most 1000",
+                ));
+            }
             if merge.offer_threshold > merge.escalate_threshold {
                 return Err(invalid(
                     "shadow.merge.offer_threshold",

@@ -265,12 +265,14 @@ impl Metric {
         let decided = r.decisions > 0;
         let reviewed = r.review.reviewed > 0;
         let timed = r.timing.conversations > 0;
-        // Shares are kept as fractions in the report; gates speak percent.
-        let percent = |x: Option<f64>| x.map(points_of_fraction);
         let down = |d: Option<f64>| d.map(|x| points(-x) + 0.0);
+        // Shares a gate compares are taken from the counts, unrounded: one
+        // flip in 30 000 decisions must not read as 100% reproduced.
+        let exact = |part: u64, of: u64| (of > 0).then(|| part as f64 * 100.0 / of as f64);
+        let repro = &r.reproduced;
         match self {
             Metric::Flips => count(r.flips.count, decided),
-            Metric::FlipRate => percent(r.flips.rate),
+            Metric::FlipRate => exact(r.flips.count, r.decisions),
             Metric::EscalationRateUp => r.escalation_rate.delta_points,
             Metric::EscalationRateDown => down(r.escalation_rate.delta_points),
             Metric::OfferRateUp => r.offer_rate.delta_points,
@@ -284,8 +286,11 @@ impl Metric {
             Metric::RecallDown => down(r.review.recall_delta_points),
             Metric::EscalatedLater => count(r.timing.later.count, timed),
             Metric::NoLongerEscalated => count(r.timing.only_baseline, timed),
-            Metric::ActionReproduced => percent(r.reproduced.action_rate),
-            Metric::VoteReproduced => percent(r.reproduced.vote_rate),
+            Metric::ActionReproduced => exact(r.decisions - r.flips.count, r.decisions),
+            Metric::VoteReproduced => exact(
+                repro.votes_identical,
+                repro.votes_total - repro.timing_dependent,
+            ),
         }
     }
 
@@ -295,11 +300,6 @@ impl Metric {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }
-}
-
-/// `0.0142` as `1.42` (percent), without the float noise of `× 100`.
-fn points_of_fraction(x: f64) -> f64 {
-    points(x * 100.0)
 }
 
 impl fmt::Display for Metric {
@@ -496,7 +496,8 @@ impl fmt::Display for Breach {
             f,
             "{} is {}, {} the limit of {} ({}): --fail-if {}",
             t.metric,
-            unit.show(self.value),
+            // Compared unrounded, shown as the report shows it.
+            unit.show((self.value * 100.0).round() / 100.0),
             t.op.words(),
             unit.show(t.limit),
             t.metric.description(),
@@ -539,6 +540,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::replay::case::Case;
     use crate::replay::report::tests::six;
     use crate::replay::report::{Options, compare};
 
@@ -632,6 +634,8 @@ mod tests {
             hit,
             vec![
                 "flips>=2",
+                // 2 of 6 is 33.333…%, above 33.33 once taken unrounded.
+                "flip_rate>33.33",
                 "flip_rate>=33.33",
                 "offer_rate_up>3",
                 "escalated_later>0",
@@ -669,5 +673,18 @@ mod tests {
         let r = compare(&cases, &BTreeMap::new(), &Options::default());
         assert!(check(&r, &[parse("missed_caught<1")]).is_empty());
         assert_eq!(notes(&r, &[parse("missed_caught<1")]).len(), 1);
+    }
+
+    #[test]
+    fn one_flip_in_many_decisions_still_fails_a_zero_tolerance_gate() {
+        let six = six();
+        // One flipped decision (d2) among 30 001: rounded to 4 decimals its
+        // share would read 0, and the log as 100% reproduced.
+        let mut cases: Vec<Case> = std::iter::repeat_n(six[0].clone(), 30_000).collect();
+        cases.push(six[1].clone());
+        let r = compare(&cases, &BTreeMap::new(), &Options { sample: 0 });
+        assert_eq!(r.flips.count, 1);
+        let gates = [parse("flip_rate>0"), parse("action_reproduced<100")];
+        assert_eq!(check(&r, &gates).len(), 2, "{:?}", check(&r, &gates));
     }
 }

@@ -31,10 +31,19 @@ impl Rules {
     /// `config`, made fit for replay ([`for_replay`]), with the plugins of
     /// `plugins_dir` loaded under it in `runtime`; with no directory, the
     /// built-in triggers alone.
-    pub fn load(config: &Config, plugins_dir: Option<PathBuf>, runtime: Arc<Runtime>) -> Rules {
+    pub fn load(
+        config: &Config,
+        plugins_dir: Option<PathBuf>,
+        runtime: Arc<Runtime>,
+    ) -> anyhow::Result<Rules> {
         let mut config = for_replay(config);
         let set = match plugins_dir {
             Some(dir) => {
+                // A missing directory would replay as "every plugin vote
+                // removed", blamed on whatever else the candidate changed.
+                if !dir.is_dir() {
+                    anyhow::bail!("plugins directory {} does not exist", dir.display());
+                }
                 config.plugins_dir = dir;
                 let registry = Registry::new(runtime.clone());
                 registry.reload_until_settled(&config);
@@ -42,11 +51,11 @@ impl Rules {
             }
             None => Arc::new(PluginSet::default()),
         };
-        Rules {
+        Ok(Rules {
             config: Arc::new(config),
             set,
             runtime,
-        }
+        })
     }
 
     /// One line per plugin file that did not load: replay still runs
@@ -87,10 +96,12 @@ impl Workers {
 }
 
 /// How many points of `nice` replay threads in the server give up.
+#[cfg(target_os = "linux")]
 const NICE: i32 = 10;
 
 /// The configuration a rule set replays with: plugins' time limits
-/// stretched and their circuit breakers out of reach. A replay runs on
+/// stretched, their circuit breakers out of reach, and fresh instances
+/// for every call. A replay runs on
 /// busy cores, far from the conditions a live decision met; fuel, which
 /// does not depend on the machine, still bounds every call, and a breaker
 /// that quarantined a plugin half-way through would change the votes of
@@ -103,6 +114,11 @@ pub fn for_replay(config: &Config) -> Config {
         plugin.limits.deadline_ms = plugin.limits.deadline_ms.saturating_mul(10);
     }
     config.breaker.failures = 1_000_000_000;
+    // A reused instance carries state from one decision into the next,
+    // which no replay can restore: every decision gets a fresh one.
+    for plugin in config.plugins.values_mut() {
+        plugin.instances = crate::config::InstanceStrategy::Fresh;
+    }
     config
 }
 
@@ -173,11 +189,15 @@ fn one(item: &Item, candidate: &Rules, baseline: &Rules) -> Option<Case> {
     Case::new(&before, &now, None)
 }
 
-/// Asks the kernel to run this thread after the process's others.
+/// Asks the kernel to run this thread after the process's others (Linux
+/// gives each thread its own nice value; elsewhere it is left alone).
 fn lower_priority() {
-    let tid = rustix::thread::gettid();
-    if let Err(e) = rustix::process::setpriority_process(Some(tid), NICE) {
-        tracing::debug!("replay threads keep their priority: {e}");
+    #[cfg(target_os = "linux")]
+    {
+        let tid = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), NICE) {
+            tracing::debug!("replay threads keep their priority: {e}");
+        }
     }
 }
 
@@ -193,5 +213,13 @@ mod tests {
         assert_eq!(r.limits.deadline_ms, live.limits.deadline_ms * 10);
         assert_eq!(r.limits.fuel, live.limits.fuel);
         assert_eq!(r.breaker.failures, 1_000_000_000);
+        let mut reused = Config::default();
+        let mut p = reused.plugin("cache");
+        p.instances = crate::config::InstanceStrategy::Reuse;
+        reused.plugins.insert("cache".into(), p);
+        assert_eq!(
+            for_replay(&reused).plugins["cache"].instances,
+            crate::config::InstanceStrategy::Fresh
+        );
     }
 }

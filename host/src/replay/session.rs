@@ -83,6 +83,10 @@ impl Replayed {
 }
 
 /// Replays the decisions of `selection` from `db` with `candidate`.
+///
+/// Each page's records are parsed, filtered and decided on replay's own
+/// threads: only the database round trips run on the caller's (async)
+/// thread.
 pub async fn from_store(
     db: &Db,
     selection: &Selection,
@@ -104,47 +108,32 @@ pub async fn from_store(
             .await?;
         let full = page.len() as i64 == PAGE;
         after = page.last().map(|(at, id, _)| (*at, id.clone()));
-        let mut records = Vec::with_capacity(page.len());
-        for (_, _, text) in page {
-            match serde_json::from_str::<Value>(&text) {
-                Ok(v) if selection.matches(&v) => records.push(v),
-                Ok(_) => {}
-                Err(_) => out.skip(item::UNREADABLE),
-            }
-        }
-        let ids: Vec<String> = records
-            .iter()
-            .filter_map(|r| r["decision_id"].as_str().map(str::to_owned))
-            .collect();
-        let mut verdicts: HashMap<String, String> = db
+        let ids: Vec<String> = page.iter().map(|(_, id, _)| id.clone()).collect();
+        let verdicts: HashMap<String, String> = db
             .verdicts_of(&ids)
             .await?
             .into_iter()
             .map(|v| (v.decision_id, v.verdict))
             .collect();
-        let mut items = Vec::with_capacity(records.len());
-        for record in records {
-            if taken == limit {
-                break;
-            }
-            let id = record["decision_id"].as_str().unwrap_or_default();
-            let verdict = verdicts.remove(id);
-            if selection.reviewed_only && verdict.is_none() {
-                continue;
-            }
-            taken += 1;
-            match Item::of_value(record, verdict) {
-                Ok(item) => items.push(item),
-                Err(why) => out.skip(why),
-            }
-        }
         let looked_at = progress.done.load(Ordering::Relaxed);
-        let cases = detached(items, candidate, workers, progress).await?;
-        out.cases.extend(cases);
+        let page_len = page.len() as u64;
+        let texts: Vec<String> = page.into_iter().map(|(_, _, text)| text).collect();
+        let (sel, rules, prog) = (selection.clone(), candidate.clone(), progress.clone());
+        let room = limit - taken;
+        let done = off_the_caller(move || {
+            let (items, mut part) = select(texts, verdicts, &sel, room);
+            part.cases = replay(items.items, &rules, &rules, workers, &prog.done);
+            (part, items.taken)
+        })
+        .await?;
+        let (part, took) = done;
+        taken += took;
+        out.cases.extend(part.cases);
+        for (why, n) in part.skipped {
+            *out.skipped.entry(why).or_default() += n;
+        }
         // Filtered and skipped decisions count as looked at too.
-        progress
-            .done
-            .store(looked_at + PAGE as u64, Ordering::Relaxed);
+        progress.done.store(looked_at + page_len, Ordering::Relaxed);
         if !full || taken == limit {
             break;
         }
@@ -152,6 +141,54 @@ pub async fn from_store(
     let total = progress.total.load(Ordering::Relaxed);
     progress.done.store(total, Ordering::Relaxed);
     Ok(out)
+}
+
+/// The items of one page that `selection` takes, at most `room` of them.
+struct Selected {
+    items: Vec<Item>,
+    taken: u64,
+}
+
+/// Parses a page's records and keeps those `selection` wants, each with
+/// its verdict; what cannot be replayed is counted in the `Replayed`.
+fn select(
+    texts: Vec<String>,
+    mut verdicts: HashMap<String, String>,
+    selection: &Selection,
+    room: u64,
+) -> (Selected, Replayed) {
+    let mut out = Replayed::default();
+    let mut selected = Selected {
+        items: Vec::new(),
+        taken: 0,
+    };
+    for text in texts {
+        if selected.taken == room {
+            break;
+        }
+        let record = match serde_json::from_str::<Value>(&text) {
+            Ok(v) => v,
+            Err(_) => {
+                out.skip(item::UNREADABLE);
+                continue;
+            }
+        };
+        if !selection.matches(&record) {
+            continue;
+        }
+        let verdict = record["decision_id"]
+            .as_str()
+            .and_then(|id| verdicts.remove(id));
+        if selection.reviewed_only && verdict.is_none() {
+            continue;
+        }
+        selected.taken += 1;
+        match Item::of_value(record, verdict) {
+            Ok(item) => selected.items.push(item),
+            Err(why) => out.skip(why),
+        }
+    }
+    (selected, out)
 }
 
 /// Replays the conversations of a file: JSON lines or one JSON array, each
@@ -186,7 +223,7 @@ pub async fn from_file(
     let (logged, bare): (Vec<Item>, Vec<Item>) =
         items.into_iter().partition(|i| i.logged.is_some());
     out.cases
-        .extend(detached(logged, candidate, workers, progress).await?);
+        .extend(detached_with(logged, candidate, candidate, workers, progress).await?);
     out.cases
         .extend(detached_with(bare, candidate, baseline, workers, progress).await?);
     Ok(out)
@@ -214,17 +251,8 @@ fn read_values(mut reader: impl BufRead) -> anyhow::Result<Vec<Value>> {
         .collect()
 }
 
-/// [`replay`] of logged items on threads of their own, awaited without
-/// holding an async worker.
-async fn detached(
-    items: Vec<Item>,
-    candidate: &Rules,
-    workers: Workers,
-    progress: &Arc<Progress>,
-) -> anyhow::Result<Vec<Case>> {
-    detached_with(items, candidate, candidate, workers, progress).await
-}
-
+/// [`replay`] of `items` on threads of their own, awaited without holding
+/// an async worker.
 async fn detached_with(
     items: Vec<Item>,
     candidate: &Rules,
@@ -235,15 +263,22 @@ async fn detached_with(
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let (candidate, baseline, progress) = (candidate.clone(), baseline.clone(), progress.clone());
+    off_the_caller(move || replay(items, &candidate, &baseline, workers, &progress.done)).await
+}
+
+/// Runs `f` on a thread of its own and awaits its result.
+pub async fn off_the_caller<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("escalator-replay".into())
         .spawn(move || {
-            let cases = replay(items, &candidate, &baseline, workers, &progress.done);
-            let _ = tx.send(cases);
+            let _ = tx.send(f());
         })?;
-    Ok(rx.await?)
+    rx.await
+        .map_err(|_| anyhow::anyhow!("a replay thread panicked"))
 }
 
 #[cfg(test)]
