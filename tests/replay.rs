@@ -282,10 +282,16 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     std::fs::write(&candidate, CANDIDATE).unwrap();
     let config = server.config_path().display().to_string();
     let candidate = candidate.display().to_string();
+    // The server was started with its own plugins directory, as with
+    // `--plugins`: replay is told the same.
+    let plugins = server.plugin_path("none");
+    let plugins = plugins.parent().unwrap().display().to_string();
     let (code, out) = cli(strings(&[
         "replay",
         "-c",
         &config,
+        "--plugins",
+        &plugins,
         "--candidate",
         &candidate,
         "--format",
@@ -347,11 +353,19 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
     assert_eq!(review["candidate"]["precision"], 0.6667, "{review}");
     assert_eq!(review["candidate"]["recall"], 1.0, "{review}");
 
+    // Without `--plugins`, the config's own directory is used; it does not
+    // exist here, and replay says so rather than replaying without plugins.
+    let (code, out) = cli(strings(&["replay", "-c", &config, "--quiet"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--plugins"), "{out}");
+
     // A gate in the ops team's CI: escalation rate up 44 points fails.
     let (code, text) = cli(strings(&[
         "replay",
         "-c",
         &config,
+        "--plugins",
+        &plugins,
         "--candidate",
         &candidate,
         "--quiet",
@@ -367,6 +381,8 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
         "replay",
         "-c",
         &config,
+        "--plugins",
+        &plugins,
         "--candidate",
         &candidate,
         "--quiet",
@@ -431,6 +447,8 @@ async fn a_lower_confidence_bar_flips_exactly_the_conversations_it_should() {
         "replay",
         "-c",
         &config,
+        "--plugins",
+        &plugins,
         "--candidate",
         &candidate,
         "--format",

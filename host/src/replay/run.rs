@@ -42,7 +42,10 @@ impl Rules {
                 // A missing directory would replay as "every plugin vote
                 // removed", blamed on whatever else the candidate changed.
                 if !dir.is_dir() {
-                    anyhow::bail!("plugins directory {} does not exist", dir.display());
+                    anyhow::bail!(
+                        "plugins directory {} does not exist (give the server's --plugins if it had one)",
+                        dir.display()
+                    );
                 }
                 config.plugins_dir = dir;
                 let registry = Registry::new(runtime.clone());

@@ -231,9 +231,13 @@ impl Row {
                     tag: name(&json!(r.tag)),
                 })
                 .collect(),
+            // The plugins that took part in the decision: a shadow vote is
+            // kept in the record but is no part of it, so filters by plugin
+            // do not count it.
             plugins: decision
                 .votes
                 .iter()
+                .filter(|v| !v.shadow)
                 .filter_map(|v| {
                     Some(PluginRow {
                         plugin: column(v.source.plugin()?),
@@ -315,6 +319,27 @@ mod tests {
             Row::build(entry(false), &Mask::default()).shadow_action,
             None
         );
+    }
+
+    #[test]
+    fn a_shadow_vote_is_kept_in_the_record_but_not_among_the_plugins() {
+        use crate::decision::source::Source;
+        use crate::decision::vote::{Verdict, Vote};
+        let mut e = entry(true);
+        let mut enforced = Vote::new(Source::Plugin("guard".into()), Verdict::Stay);
+        enforced.sha256 = Some("a".repeat(64));
+        let mut shadow = Vote::new(Source::Plugin("candidate".into()), Verdict::Escalate);
+        shadow.shadow = true;
+        e.decision.votes.extend([enforced, shadow]);
+        let row = Row::build(e, &Mask::default());
+        let plugins: Vec<&str> = row.plugins.iter().map(|p| p.plugin.as_str()).collect();
+        assert_eq!(plugins, ["guard"]);
+        assert!(
+            row.record.contains("\"plugin:candidate\""),
+            "{}",
+            row.record
+        );
+        assert!(row.record.contains("\"shadow\":true"), "{}", row.record);
     }
 
     #[test]
