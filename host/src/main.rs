@@ -4,18 +4,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use escalator::cli::{self, Cli, Command};
+use std::io::IsTerminal;
+
+use escalator::cli::{self, Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    // Logs go to stderr, so the author commands' reports on stdout stay clean.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    logging(cli.log_format);
+    match cli.command {
         Command::Serve(args) => match cli::serve(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -27,5 +24,24 @@ fn main() -> ExitCode {
             let code = cli::run(author, &mut std::io::stdout().lock());
             ExitCode::from(u8::try_from(code).unwrap_or(2))
         }
+    }
+}
+
+/// Logs go to stderr, so the author commands' reports on stdout stay clean;
+/// in colour only when stderr is a terminal, so a file, a pipe or journald
+/// never stores escape sequences; as JSON lines for log pipelines.
+fn logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_ansi(false)
+            .init(),
     }
 }

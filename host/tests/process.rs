@@ -420,3 +420,54 @@ async fn sigterm_under_load_keeps_every_answered_decision_and_kill_9_at_most_the
         "most answered decisions were lost"
     );
 }
+
+/// The first lines `escalator serve` logs until it listens, with `args`
+/// added, its stderr a pipe as under a service manager.
+fn start_up_log(args: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plugins")).unwrap();
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(&config, "[store]\nenabled = false\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env_remove("ESCALATOR_LOG_FORMAT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lines
+}
+
+#[test]
+fn the_log_has_no_colour_codes_off_a_terminal_and_is_json_when_asked() {
+    let text = start_up_log(&[]);
+    assert!(text.iter().any(|l| l.contains("listening on")), "{text:?}");
+    assert!(
+        text.iter().all(|l| !l.contains('\u{1b}')),
+        "escape sequences in a piped log: {text:?}"
+    );
+
+    let json = start_up_log(&["--log-format", "json"]);
+    assert!(!json.is_empty());
+    for line in &json {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(v["level"].is_string() && v["message"].is_string(), "{line}");
+        assert!(v["timestamp"].is_string(), "{line}");
+    }
+    assert!(json.iter().any(|l| l.contains("listening on")), "{json:?}");
+}

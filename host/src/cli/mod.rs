@@ -33,6 +33,25 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to stderr: `text` (coloured only on a
+    /// terminal) or `json` (one object a line, fields as keys).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "ESCALATOR_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// The log's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// A language a plugin skeleton can be made in.
