@@ -119,17 +119,8 @@ impl Policy {
     /// without it, but its author is judging a different policy than the
     /// one they meant to.
     pub fn warnings(&self) -> Vec<String> {
-        self.set
-            .status
-            .iter()
-            .filter_map(|s| {
-                let e = s.error.as_ref()?;
-                Some(format!(
-                    "warning: plugin {} did not load ({}): {}",
-                    s.name, e.step, e.message
-                ))
-            })
-            .collect()
+        let lines = self.set.load_failures().into_iter();
+        lines.map(|l| format!("warning: {l}")).collect()
     }
 
     /// The names of the plugins that vote.

@@ -44,6 +44,23 @@ pub struct PluginSet {
     rejected: BTreeMap<String, Rejected>,
 }
 
+impl PluginSet {
+    /// One line per plugin file that did not load (name, step, message):
+    /// a policy judged without it is not the one its author meant.
+    pub fn load_failures(&self) -> Vec<String> {
+        self.status
+            .iter()
+            .filter_map(|s| {
+                let e = s.error.as_ref()?;
+                Some(format!(
+                    "plugin {} did not load ({}): {}",
+                    s.name, e.step, e.message
+                ))
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Rejected {
     failure: LoadFailure,

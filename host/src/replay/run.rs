@@ -64,17 +64,7 @@ impl Rules {
     /// One line per plugin file that did not load: replay still runs
     /// without it, but then it judges a rule set other than the one meant.
     pub fn warnings(&self) -> Vec<String> {
-        self.set
-            .status
-            .iter()
-            .filter_map(|s| {
-                let e = s.error.as_ref()?;
-                Some(format!(
-                    "plugin {} did not load ({}): {}",
-                    s.name, e.step, e.message
-                ))
-            })
-            .collect()
+        self.set.load_failures()
     }
 }
 
