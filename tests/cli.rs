@@ -15,7 +15,7 @@ fn check_reports_a_good_plugin_and_exits_zero() {
     assert_eq!(code, 0, "{out}");
     for part in [
         "plugin     vip-accounts 0.1.0",
-        "interface  escalator:rules@0.2.0",
+        "interface  escalator:rules@0.3.0",
         "top_n                = 10 (set)",
         "tiers                = [\"enterprise\",\"vip\"] (default)",
         "smoke      Abstain",
@@ -53,7 +53,7 @@ fn check_fails_with_the_step_and_reason() {
 
     let (code, out) = escalator_cli(&["check", path(&example_plugin("future-interface"))]);
     assert_eq!(code, 1);
-    assert!(out.contains("escalator:rules@0.3.0"), "{out}");
+    assert!(out.contains("escalator:rules@0.4.0"), "{out}");
 
     let (code, out) = escalator_cli(&["check", "/nonexistent/plugin.wasm"]);
     assert_eq!(code, 2, "{out}");

@@ -26,7 +26,7 @@ async fn python_and_javascript_plugins_vote_in_the_real_server() {
     for name in ["billing-dispute", "business-hours"] {
         let s = server.plugin_status(name).await.unwrap();
         assert_eq!(s["status"], "active", "{s}");
-        assert_eq!(s["interface"], "escalator:rules@0.2.0");
+        assert_eq!(s["interface"], "escalator:rules@0.3.0");
     }
 
     // A large double charge during São Paulo business hours: the Python rule

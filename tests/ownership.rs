@@ -1,6 +1,6 @@
 //! The two-way door, end to end: ownership events in the request, the
 //! hand-back question while a human owns the conversation, plugins built
-//! against both interface versions, and the whole story in the context,
+//! against every interface version, and the whole story in the context,
 //! prior contacts included when the decision log holds them.
 
 use std::time::Duration;
@@ -109,7 +109,7 @@ async fn a_plugin_built_against_interface_0_1_still_loads_and_votes() {
     assert_eq!(legacy["status"], "active", "{legacy}");
     assert_eq!(legacy["interface"], "escalator:rules@0.1.0");
     let current = server.plugin_status("vip-accounts").await.unwrap();
-    assert_eq!(current["interface"], "escalator:rules@0.2.0");
+    assert_eq!(current["interface"], "escalator:rules@0.3.0");
 
     // It sees every message, the event-only ones included (with empty
     // text), and its escalation carries the decision.
@@ -150,6 +150,51 @@ async fn a_plugin_built_against_interface_0_1_still_loads_and_votes() {
         .await;
     assert_eq!(d["action"], "stay_with_human", "{d}");
     assert_eq!(reason_codes(&d), ["legacy-v01/keyword"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_built_against_interface_0_2_still_loads_and_votes() {
+    let config = "[store]\nenabled = false\n[plugins.legacy-v02]\nsettings = { keyword = \"plan\" }\n";
+    let server = TestServer::start(config, &["legacy-v02"]).await;
+    let legacy = server.plugin_status("legacy-v02").await.unwrap();
+    assert_eq!(legacy["status"], "active", "{legacy}");
+    assert_eq!(legacy["interface"], "escalator:rules@0.2.0");
+    // Its declaration is read through 0.2's `describe`: nothing secret.
+    assert_eq!(legacy["settings"], json!({"keyword": "plan"}), "{legacy}");
+
+    // It is handed the whole input: every message, the events, where the
+    // AI's stretch begins; and its vote carries the decision.
+    let body = after_handback("legacy-v02-1", "Is there a cheaper plan I can switch to?");
+    let d = server.decide(&body).await;
+    let v = vote(&d, "plugin:legacy-v02");
+    assert_eq!(v["verdict"], "escalate", "{v}");
+    assert_eq!(v["reason"], "keyword");
+    assert_eq!(v["priority"], 56);
+    assert!(v["error"].is_null(), "{v}");
+    let n = body["messages"].as_array().unwrap().len();
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("({n} messages, 2 events, segment from ")),
+        "{v}"
+    );
+    assert!(!detail.contains("segment from 0,"), "{v}");
+    assert_eq!(d["action"], "escalate", "{d}");
+    assert_eq!(reason_codes(&d), ["legacy-v02/keyword"]);
+
+    // Without its keyword it says stay; while a human owns the
+    // conversation, its 0.2 `hand-back` verdict reaches the merge.
+    let d = server
+        .decide(&after_handback("legacy-v02-2", "Where is my parcel?"))
+        .await;
+    assert_eq!(vote(&d, "plugin:legacy-v02")["verdict"], "stay", "{d}");
+    let d = server
+        .decide(&with_human(
+            "legacy-v02-3",
+            "Thanks, that worked. How do I download my invoice?",
+        ))
+        .await;
+    assert_eq!(vote(&d, "plugin:legacy-v02")["verdict"], "hand_back", "{d}");
+    assert_eq!(d["action"], "hand_back", "{}", d["context"]["summary"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

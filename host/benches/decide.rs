@@ -163,6 +163,13 @@ fn bench(c: &mut Criterion) {
             });
         }
         if n == 10 {
+            // What the API adds to each live decision to count it in the
+            // metrics: every vote, the reasons, the latencies.
+            escalator::telemetry::install();
+            let decision = decide(&conv, &config, &set, &runtime, false);
+            group.bench_function("recording metrics of builtins + 10 wasm plugins", |b| {
+                b.iter(|| escalator::telemetry::decided(&decision))
+            });
             // The same decision at a moderate rate, one every 5 ms, timed
             // alone: what a request pays when caches have gone cold between
             // requests, as in the HTTP latency run.

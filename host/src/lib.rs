@@ -23,6 +23,10 @@
 //! - [`server`]: wiring — start-up, connections, the file watcher, shutdown.
 //! - [`cli`]: the `escalator` command line (`serve`, and the plugin-author
 //!   commands `check`, `eval`, `test`, `new`).
+//! - [`signing`]: signed plugins — keys, the signature document beside a
+//!   plugin file, and checking it; it depends on nothing else here.
+//! - [`telemetry`]: Prometheus metrics (`GET /metrics`), recorded with a
+//!   one-line call from each layer.
 //!
 //! Ownership is read from the request (`decision::ownership`); the outcome
 //! events record what happened after. Shadow rules run inside `decide`
@@ -31,12 +35,15 @@
 //!
 //! Dependencies point one way: `config` ← `decision` ← `plugin` ← `decide`
 //! ← `outcome` ← `store` ← `kpi` ← `replay` ← `api` ← `server` ← `cli`.
+//! `telemetry` stands aside: every layer records into it, and it reads
+//! only the decision and plugin types it labels.
 
 // Two functions need `unsafe`: deserialising the compiled-plugin cache, and
 // asking the allocator to give memory back (`api::memory`).
 #![deny(unsafe_code)]
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod decide;
@@ -46,4 +53,6 @@ pub mod outcome;
 pub mod plugin;
 pub mod replay;
 pub mod server;
+pub mod signing;
 pub mod store;
+pub mod telemetry;

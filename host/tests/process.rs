@@ -471,3 +471,52 @@ fn the_log_has_no_colour_codes_off_a_terminal_and_is_json_when_asked() {
     }
     assert!(json.iter().any(|l| l.contains("listening on")), "{json:?}");
 }
+
+#[test]
+fn an_unauthenticated_service_warns_and_refuses_to_listen_beyond_loopback() {
+    // On loopback without tokens: it starts, saying loudly that anyone may call.
+    let text = start_up_log(&[]);
+    assert!(
+        text.iter().any(|l| l.contains("AUTHENTICATION IS OFF")),
+        "{text:?}"
+    );
+
+    // On every interface without tokens: refused, saying how to fix it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plugins")).unwrap();
+    let config = dir.path().join("escalator.toml");
+    std::fs::write(&config, "[store]\nenabled = false\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("without authentication") && stderr.contains("allow_unauthenticated"),
+        "{stderr}"
+    );
+
+    // Allowed explicitly (a proxy in front authenticates): it starts.
+    std::fs::write(
+        &config,
+        "[store]\nenabled = false\n[auth]\nallow_unauthenticated = true\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listening = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("listening on"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(listening);
+}

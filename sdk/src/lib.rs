@@ -52,8 +52,8 @@ pub mod __bindings {
 
 pub use __bindings::escalator::rules::host::Level;
 pub use __bindings::escalator::rules::types::{
-    AiTurn, Attachment, Attribute, Conversation, Customer, EventKind, Input, Message, Owner,
-    Ownership, OwnershipEvent, PluginInfo, Role, Routing, Setting, SettingSpec, SettingType,
+    AiTurn, Attachment, Attribute, Conversation, Customer, EventKind, Input, InputParts, Message,
+    Owner, Ownership, OwnershipEvent, PluginInfo, Role, Routing, Setting, SettingSpec, SettingType,
     SettingValue, Signals, Topic, Verdict, Vote,
 };
 
@@ -149,6 +149,7 @@ impl PluginInfo {
             version: version.to_owned(),
             description: description.to_owned(),
             settings: Vec::new(),
+            reads: None,
         }
     }
 
@@ -165,7 +166,51 @@ impl PluginInfo {
             kind,
             default,
             description: description.to_owned(),
+            secret: false,
         });
+        self
+    }
+
+    /// Makes the setting declared last a secret: a credential such as an
+    /// API key. Escalator hands it to the rule like any setting but never
+    /// shows it (operators see whether it is set and a short digest), and
+    /// scrubs it from anything the rule prints, logs or returns. Do not
+    /// echo it anyway.
+    ///
+    /// ```
+    /// use escalator_sdk::{PluginInfo, SettingType};
+    ///
+    /// let info = PluginInfo::new("crm", "0.1.0", "Escalates accounts the CRM flags")
+    ///     .setting("api_key", SettingType::Text, None, "the CRM's API key")
+    ///     .secret();
+    /// assert!(info.settings[0].secret);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When no setting is declared yet.
+    pub fn secret(mut self) -> Self {
+        self.settings
+            .last_mut()
+            .expect("declare a setting with `.setting(…)` before marking it `.secret()`")
+            .secret = true;
+        self
+    }
+
+    /// Says which parts of the input the rule reads; without it, the rule
+    /// reads everything. Escalator may hand a part left out empty (a rule
+    /// that does not read `messages` gets no messages, and is cheaper to
+    /// call on long conversations).
+    ///
+    /// ```
+    /// use escalator_sdk::{InputParts, PluginInfo};
+    ///
+    /// let info = PluginInfo::new("vip", "0.1.0", "Escalates top accounts")
+    ///     .reads(InputParts::CUSTOMER | InputParts::OWNERSHIP);
+    /// assert_eq!(info.reads, Some(InputParts::CUSTOMER | InputParts::OWNERSHIP));
+    /// ```
+    pub fn reads(mut self, parts: InputParts) -> Self {
+        self.reads = Some(parts);
         self
     }
 }

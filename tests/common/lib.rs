@@ -172,6 +172,46 @@ impl TestServer {
         TestServer::launch(live, dir, Some(config_dir)).await
     }
 
+    /// [`TestServer::start_with_config_file_in`] with the config file in a
+    /// prepared directory (holding the token or secret files it names).
+    pub async fn start_with_config_file_in_dir(
+        config_toml: &str,
+        dir: tempfile::TempDir,
+        config_dir: tempfile::TempDir,
+    ) -> TestServer {
+        let server = TestServer::start_unready_with_config_file_in_dir(config_toml, dir, config_dir).await;
+        server.wait_ready().await;
+        server
+    }
+
+    /// [`TestServer::start_with_config_file_in_dir`] without waiting for
+    /// readiness over plain HTTP (a server with `[tls]` answers HTTPS only).
+    pub async fn start_unready_with_config_file_in_dir(
+        config_toml: &str,
+        dir: tempfile::TempDir,
+        config_dir: tempfile::TempDir,
+    ) -> TestServer {
+        let path = config_dir.path().join("config.toml");
+        let cache = format!("cache_dir = {:?}\n", test_cache_dir().display().to_string());
+        std::fs::write(&path, cache + config_toml).unwrap();
+        let overrides = Overrides {
+            listen: None,
+            plugins_dir: Some(dir.path().to_owned()),
+        };
+        let live = LiveConfig::from_file(&path, overrides).expect("test config file loads");
+        TestServer::launch_unready(live, dir, Some(config_dir)).await
+    }
+
+    /// Replaces the watched config file the way editors save (a temporary
+    /// file renamed over it), keeping the test's compiled-plugin cache.
+    pub fn rewrite_config(&self, config_toml: &str) {
+        let path = self.config_path();
+        let tmp = path.with_file_name(".config.toml.swp");
+        let cache = format!("cache_dir = {:?}\n", test_cache_dir().display().to_string());
+        std::fs::write(&tmp, cache + config_toml).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+
     async fn launch(
         live: LiveConfig,
         dir: tempfile::TempDir,

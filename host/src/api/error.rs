@@ -20,15 +20,24 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// What every error answer holds.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiError)]
+pub(super) struct Body<'a> {
+    /// The error.
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+/// One error: what went wrong, for programs and for people.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub(super) struct Inner<'a> {
+    /// A stable machine-readable code, for example `invalid_field`.
     code: &'a str,
+    /// A sentence for the developer calling the API.
     message: &'a str,
+    /// The JSON path of the offending field, or the query parameter or
+    /// header at fault; `null` when no one field is.
     field: Option<&'a str>,
 }
 

@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::ApiError;
+use super::error::Body as ErrorBody;
 use super::request::DecideRequest;
 use super::state::AppState;
 use super::views::{Compiling, PluginView, PluginsView};
@@ -16,6 +18,32 @@ use crate::plugin::status::LoadState;
 use crate::store::Entry;
 
 /// `POST /v1/decide`.
+#[utoipa::path(
+    post,
+    path = "/v1/decide",
+    tag = "decisions",
+    summary = "Decide whether a conversation goes to a human",
+    params(super::schemas::Explain),
+    request_body(content = super::schemas::DecideBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The decision.", body = crate::decision::Decision),
+        (status = 400, description = "`malformed_json`: the body is not one JSON document; \
+            `invalid_query`: a query parameter other than `explain`, `explain` given twice or \
+            not a boolean.", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive within \
+            `[server] body_read_timeout_ms`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body exceeds 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not JSON, or a \
+            `Content-Encoding` other than `identity`.", body = ErrorBody),
+        (status = 422, description = "`invalid_field`: a field is missing, unknown, duplicated, \
+            mistyped or out of range, or the messages' ownership events are out of order; \
+            `field` is its path.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`starting`: the plugins present at start are still \
+            loading.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["client"])),
+)]
 pub async fn decide(
     State(state): State<AppState>,
     request: DecideRequest,
@@ -43,6 +71,7 @@ pub async fn decide(
             &runtime,
             request.explain,
         );
+        crate::telemetry::decided(&decision);
         Ok::<_, ApiError>((decision, conversation))
     })
     .await
@@ -95,6 +124,17 @@ pub async fn decide(
 
 /// `GET /v1/plugins`: the set's status, with each active plugin's live
 /// health (breaker, failure counts), limits and failure policy.
+#[utoipa::path(
+    get,
+    path = "/v1/plugins",
+    tag = "operations",
+    summary = "The plugin set and each plugin's status",
+    responses(
+        (status = 200, description = "The plugin set.", body = PluginsView),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let set = state.registry.current();
     let plugins = set
@@ -128,41 +168,114 @@ pub async fn plugins(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
     ))
 }
 
+/// What `GET /v1/config` answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConfigView {
+    /// Where the configuration came from and how its latest edit went.
+    #[serde(flatten)]
+    pub status: crate::config::live::ConfigStatus,
+    /// The whole validated configuration, defaults filled in, secrets
+    /// hidden; its keys are those of the configuration file (see README).
+    /// A secret plugin setting, and any setting of a plugin whose
+    /// declaration is not known, shows as `{"secret": true, "set": …,
+    /// "sha256": …}`.
+    #[schema(value_type = Object)]
+    pub config: Value,
+}
+
 /// `GET /v1/config`: the configuration in force and the latest refused edit.
-pub async fn config(State(state): State<AppState>) -> Json<Value> {
-    let status = state.config.status();
-    Json(json!({
-        "source": status.source,
-        "sha256": status.sha256,
-        "loaded_at": status.loaded_at,
-        "version": status.version,
-        "last_error": status.last_error,
-        "config": *state.config.get(),
-    }))
+#[utoipa::path(
+    get,
+    path = "/v1/config",
+    tag = "operations",
+    summary = "The configuration in force",
+    responses((status = 200, description = "The configuration.", body = ConfigView)),
+    security(("bearer" = ["operator"])),
+)]
+pub async fn config(State(state): State<AppState>) -> Json<ConfigView> {
+    Json(ConfigView {
+        status: state.config.status(),
+        config: crate::plugin::secrets::config_json(
+            &state.config.get(),
+            &state.registry.current(),
+        ),
+    })
+}
+
+/// Whether the service is up yet.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveStatus {
+    /// The plugins present at start are still loading.
+    Starting,
+    /// The first plugin set is live.
+    Ok,
+}
+
+/// What `GET /healthz` answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Liveness {
+    /// `starting` until the first plugin set is live, then `ok`.
+    pub status: LiveStatus,
+    /// The plugin set generation serving.
+    pub generation: u64,
+    /// Plugins voting.
+    pub plugins_active: usize,
+    /// Plugin files that never loaded.
+    pub plugins_failed: usize,
 }
 
 /// `GET /healthz`: the process is alive; `starting` while the first plugin
 /// set loads.
-pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "probes",
+    summary = "Liveness",
+    responses((status = 200, description = "The process is alive.", body = Liveness)),
+)]
+pub async fn healthz(State(state): State<AppState>) -> Json<Liveness> {
     let set = state.registry.current();
     let status = if state.registry.is_ready() {
-        "ok"
+        LiveStatus::Ok
     } else {
-        "starting"
+        LiveStatus::Starting
     };
-    Json(json!({
-        "status": status,
-        "generation": set.generation,
-        "plugins_active": set.active.len(),
-        "plugins_failed": set.status.iter().filter(|s| s.status == LoadState::Failed).count(),
-    }))
+    Json(Liveness {
+        status,
+        generation: set.generation,
+        plugins_active: set.active.len(),
+        plugins_failed: set
+            .status
+            .iter()
+            .filter(|s| s.status == LoadState::Failed)
+            .count(),
+    })
+}
+
+/// What `GET /readyz` answers once the service is ready.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// Always `true`: before, the answer is a 503.
+    pub ready: bool,
 }
 
 /// `GET /readyz`: 200 once the first plugin set is live, so a load balancer
 /// sends no decision to a replica still compiling its plugins.
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "probes",
+    summary = "Readiness",
+    responses(
+        (status = 200, description = "The first plugin set is live.", body = Readiness),
+        (status = 503, description = "`starting`: the plugins present at start are still \
+            loading.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     if state.registry.is_ready() {
-        Ok(Json(json!({ "ready": true })))
+        Ok(Json(Readiness { ready: true }))
     } else {
         Err(ApiError::starting())
     }

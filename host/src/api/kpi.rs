@@ -5,6 +5,7 @@ use axum::extract::{Request, State};
 use chrono::Utc;
 
 use super::ApiError;
+use super::error::Body as ErrorBody;
 use super::log::{bad_query, db, unavailable};
 use super::state::AppState;
 use crate::kpi::{Report, Window, WindowArgs, compute};
@@ -15,6 +16,24 @@ use crate::kpi::{Report, Window, WindowArgs, compute};
 static REPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// `GET /v1/kpis?from=…&to=…&bucket=day|week&category=…&channel=…`.
+#[utoipa::path(
+    get,
+    path = "/v1/kpis",
+    tag = "decision log",
+    summary = "The handoff-quality report of a window",
+    params(super::schemas::KpisQuery),
+    responses(
+        (status = 200, description = "The report.", body = Report),
+        (status = 400, description = "`invalid_query`: an unknown, repeated or malformed \
+            parameter, `from` not before `to`, or a window longer than 1098 days; `field` \
+            names it.", body = ErrorBody),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn kpis(
     State(state): State<AppState>,
     request: Request,

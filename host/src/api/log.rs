@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::error::Body as ErrorBody;
 use super::request::{check_json_head, read_json_body};
 use super::state::AppState;
 use crate::decision::merge::Action;
@@ -74,8 +75,9 @@ impl FromRequest<AppState> for OutcomeBatch {
 }
 
 /// What `POST /v1/outcomes` answers.
-#[derive(Serialize)]
-struct Accepted {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OutcomesAccepted)]
+pub struct Accepted {
     /// Events stored by this batch.
     stored: usize,
     /// Events already stored under the same `event_id` (a re-sent batch).
@@ -86,6 +88,33 @@ struct Accepted {
 }
 
 /// `POST /v1/outcomes`.
+#[utoipa::path(
+    post,
+    path = "/v1/outcomes",
+    tag = "decision log",
+    summary = "Report outcome events, a batch at a time",
+    description = "The batch is taken whole or not at all. An event whose `event_id` is \
+        already stored is counted as `repeated`, not stored again. Beyond what its schema \
+        says, a batch is refused with 422 when an event is dated more than 24 hours ahead \
+        of the server's clock, or two events share an `event_id` with different content.",
+    request_body(content = super::schemas::OutcomeBatchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The batch was stored.", body = Accepted),
+        (status = 400, description = "`malformed_json`: the body is not JSON.", body = ErrorBody),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive within \
+            `[server] body_read_timeout_ms`.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body exceeds 1 MiB.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not JSON, or a \
+            `Content-Encoding` other than `identity`.", body = ErrorBody),
+        (status = 422, description = "`invalid_field`: `field` names the event field at fault, \
+            e.g. `events[3].score`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["client"])),
+)]
 pub async fn outcomes(
     State(state): State<AppState>,
     OutcomeBatch(body): OutcomeBatch,
@@ -113,6 +142,23 @@ pub async fn outcomes(
 }
 
 /// `GET /v1/decisions/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/decisions/{id}",
+    tag = "decision log",
+    summary = "One decision's record",
+    params(("id" = String, Path, description = "The `decision_id`.")),
+    responses(
+        (status = 200, description = "The record.", body = crate::store::record::Record),
+        (status = 404, description = "`decision_not_found`: the log holds no such decision \
+            (one made within the last flush interval may not be written yet); \
+            `store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn decision(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -131,11 +177,38 @@ pub async fn decision(
     }
 }
 
+/// A page of `GET /v1/decisions`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DecisionPage {
+    /// Records, newest first.
+    #[schema(value_type = Vec<crate::store::record::Record>)]
+    pub decisions: Vec<Value>,
+    /// Give it as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
 /// `GET /v1/decisions`.
+#[utoipa::path(
+    get,
+    path = "/v1/decisions",
+    tag = "decision log",
+    summary = "Decisions by time, conversation, action, reason, tag, category or plugin",
+    params(super::schemas::DecisionsQuery),
+    responses(
+        (status = 200, description = "A page of records, newest first.", body = DecisionPage),
+        (status = 400, description = "`invalid_query`: an unknown, repeated or malformed \
+            parameter; `field` names it.", body = ErrorBody),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn decisions(
     State(state): State<AppState>,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DecisionPage>, ApiError> {
     let mut filter = filter(request.uri().query())?;
     let limit = filter.limit;
     filter.limit += 1;
@@ -150,10 +223,29 @@ pub async fn decisions(
     } else {
         None
     };
-    Ok(Json(json!({ "decisions": records, "next_cursor": next })))
+    Ok(Json(DecisionPage {
+        decisions: records,
+        next_cursor: next,
+    }))
 }
 
 /// `GET /v1/conversations/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/conversations/{id}",
+    tag = "decision log",
+    summary = "A conversation's timeline",
+    params(("id" = String, Path, description = "The `conversation_id`.")),
+    responses(
+        (status = 200, description = "Every decision and outcome event in time order.", body = super::schemas::Timeline),
+        (status = 404, description = "`conversation_not_found`: the log holds no decision or \
+            event of it; `store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -178,6 +270,17 @@ pub async fn conversation(
 }
 
 /// `GET /v1/store`.
+#[utoipa::path(
+    get,
+    path = "/v1/store",
+    tag = "decision log",
+    summary = "How recording is doing",
+    responses(
+        (status = 200, description = "The recording path's counters.", body = StoreStatus),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn status(State(state): State<AppState>) -> Result<Json<StoreStatus>, ApiError> {
     Ok(Json(store(&state)?.status()))
 }
@@ -267,13 +370,13 @@ fn timeline(id: &str, decisions: &[Value], events: Vec<Value>) -> Value {
 
 /// The cursor after `record`: its time and id, hex-encoded so that callers
 /// treat it as opaque.
-fn cursor_of(record: &Value) -> Value {
+fn cursor_of(record: &Value) -> String {
     let at = record["decided_at"]
         .as_str()
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map_or(0, |t| t.timestamp_micros());
     let id = record["decision_id"].as_str().unwrap_or_default();
-    json!(hex::encode(format!("{at}/{id}")))
+    hex::encode(format!("{at}/{id}"))
 }
 
 pub(super) fn bad_query(field: &str, message: impl Into<String>) -> ApiError {

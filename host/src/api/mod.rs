@@ -15,16 +15,23 @@
 //!   ([`review`]): `GET /v1/review`.
 //! - Replay ([`replay`]): `POST /v1/replay`, the log decided again with a
 //!   candidate configuration.
+//! - `GET /metrics` ([`scrape`]): Prometheus metrics ([`crate::telemetry`]).
+//! - `GET /openapi.json` ([`openapi`]): the OpenAPI document of all of these.
 
+pub mod audit;
+pub mod auth;
 mod error;
 mod handlers;
 mod head;
 mod kpi;
 pub mod log;
 pub mod memory;
+pub mod openapi;
 pub mod replay;
 pub mod request;
 mod review;
+pub mod schemas;
+pub mod scrape;
 pub mod state;
 pub mod views;
 
@@ -55,12 +62,23 @@ pub const MAX_HEADERS: usize = 100;
 pub const MAX_HEAD_BUFFER: usize = 256 << 10;
 
 /// The service's routes with every layer, in one place.
+///
+/// Routes come in three groups by who may call them (see [`auth`]): open
+/// to anyone (liveness and readiness, for probes that carry no token),
+/// clients (asking for decisions and reporting outcomes), and operators
+/// (everything that reads or changes configuration, plugins, the log).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let open = Router::new()
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/openapi.json", get(openapi::document));
+    let clients = Router::new()
         .route("/v1/decide", post(handlers::decide))
+        .route("/v1/outcomes", post(log::outcomes))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::client));
+    let operators = Router::new()
         .route("/v1/plugins", get(handlers::plugins))
         .route("/v1/config", get(handlers::config))
-        .route("/v1/outcomes", post(log::outcomes))
         .route("/v1/decisions", get(log::decisions))
         .route("/v1/decisions/{id}", get(log::decision))
         .route("/v1/conversations/{id}", get(log::conversation))
@@ -68,8 +86,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/kpis", get(kpi::kpis))
         .route("/v1/review", get(review::review))
         .route("/v1/replay", post(replay::replay))
-        .route("/healthz", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
+        .route("/v1/audit", get(audit::audit))
+        .route("/metrics", get(scrape::metrics))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::operator));
+    Router::new()
+        .merge(open)
+        .merge(clients)
+        .merge(operators)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         // The decide handler reads the body itself, with the 1 MiB limit and
@@ -77,5 +100,7 @@ pub fn router(state: AppState) -> Router {
         // same JSON error shape as any other.
         .layer(middleware::from_fn(head::limits))
         .layer(TraceLayer::new_for_http())
+        // Outermost, so it counts every answer, the limits' refusals too.
+        .layer(middleware::from_fn(scrape::track))
         .with_state(state)
 }

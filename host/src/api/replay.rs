@@ -5,16 +5,20 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::ApiError;
+use super::error::Body as ErrorBody;
 use super::log::{bad_query, db};
+use super::auth::Caller;
 use super::state::AppState;
+use crate::audit::{Change, Outcome};
 use crate::config::Config;
 use crate::plugin::Runtime;
 use crate::replay::report::{Options, Report, compare};
@@ -32,7 +36,7 @@ const DEFAULT_LIMIT: u64 = 10_000;
 const MAX_LIMIT: u64 = 200_000;
 
 /// The body of `POST /v1/replay`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayRequest {
     /// The candidate configuration as TOML text, with the live plugins
@@ -40,8 +44,10 @@ pub struct ReplayRequest {
     /// configuration, which must reproduce the log.
     pub config: Option<String>,
     /// Decisions made at or after this RFC 3339 time.
+    #[schema(value_type = Option<super::schemas::AnyTime>)]
     pub since: Option<String>,
     /// Decisions made before this RFC 3339 time.
+    #[schema(value_type = Option<super::schemas::AnyTime>)]
     pub until: Option<String>,
     /// Only this topic category.
     pub category: Option<String>,
@@ -58,13 +64,15 @@ pub struct ReplayRequest {
     pub reviewed: bool,
     /// At most this many decisions, oldest first (default 10000, at most
     /// 200000).
+    #[schema(minimum = 1, maximum = 200_000)]
     pub limit: Option<u64>,
     /// Flipped decisions shown side by side (default 10, at most 100).
+    #[schema(maximum = 100)]
     pub sample: Option<usize>,
 }
 
 /// The answer: the report, and what the run cost.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReplayResponse {
     /// The comparison.
     #[serde(flatten)]
@@ -78,8 +86,31 @@ pub struct ReplayResponse {
 }
 
 /// `POST /v1/replay`.
+#[utoipa::path(
+    post,
+    path = "/v1/replay",
+    tag = "decision log",
+    summary = "The log decided again with a candidate configuration",
+    description = "Runs one replay at a time per server. An empty body replays with the live \
+        configuration, which must reproduce the log.",
+    request_body(content = Option<ReplayRequest>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What would change.", body = ReplayResponse),
+        (status = 400, description = "`invalid_query`: the body is not a valid request, the \
+            candidate configuration does not parse, or a value is out of range; `field` \
+            names it.", body = ErrorBody),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 409, description = "`replay_running`: another replay is running on this \
+            server.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn replay(
     State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
     body: Bytes,
 ) -> Result<Json<ReplayResponse>, ApiError> {
     let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -139,11 +170,35 @@ pub async fn replay(
     // The replay runs in a task of its own that holds the turn: a client
     // that goes away does not stop it, and so cannot start a second one
     // beside it by asking again.
+    // Who replayed what is recorded: a replay reads customers' conversations
+    // and takes the machine's cores for a while.
+    let (_, _, live_sha256) = state.config.snapshot();
+    let candidate_sha256 = request
+        .config
+        .as_deref()
+        .map(|text| hex::encode(Sha256::digest(text.as_bytes())));
     let task = tokio::spawn(async move {
         let _turn = turn;
         run(db, candidate_config, selection, sample).await
     });
-    task.await.map_err(ApiError::internal)?.map(Json)
+    let answer = task.await.map_err(ApiError::internal)?;
+    state.audit.record(Change {
+        actor: caller.map_or_else(|| Caller::local().name, |Extension(c)| c.name),
+        action: "replay.run",
+        target: "decision log".into(),
+        outcome: if answer.is_ok() {
+            Outcome::Applied
+        } else {
+            Outcome::Refused
+        },
+        before: live_sha256,
+        after: candidate_sha256,
+        detail: match &answer {
+            Ok(r) => Some(format!("{} decisions replayed", r.report.decisions)),
+            Err(e) => Some(e.message.clone()),
+        },
+    });
+    answer.map(Json)
 }
 
 /// The replay itself, once the request is validated and the turn taken.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::error::Body as ErrorBody;
 use super::kpi::single_params;
 use super::log::{bad_query, db, parse, unavailable};
 use super::state::AppState;
@@ -22,6 +23,23 @@ const MAX_LIMIT: usize = 200;
 const POOL: i64 = 5000;
 
 /// `GET /v1/review?tag=…&reason=…&category=…&plugin=…&unreviewed=true&since=…&until=…&limit=…&seed=…`.
+#[utoipa::path(
+    get,
+    path = "/v1/review",
+    tag = "decision log",
+    summary = "Escalations for a person to judge, a fair mix of categories",
+    params(super::schemas::ReviewQuery),
+    responses(
+        (status = 200, description = "The sample.", body = super::schemas::ReviewPage),
+        (status = 400, description = "`invalid_query`: an unknown, repeated or malformed \
+            parameter; `field` names it.", body = ErrorBody),
+        (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the log's database is not open \
+            or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn review(
     State(state): State<AppState>,
     request: Request,

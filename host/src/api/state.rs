@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use crate::audit::Audit;
 use crate::config::live::LiveConfig;
 use crate::plugin::Registry;
 use crate::store::Store;
@@ -23,4 +24,6 @@ pub struct AppState {
     pub requests: Arc<Semaphore>,
     /// The decision log; `None` with `[store] enabled = false`.
     pub store: Option<Arc<Store>>,
+    /// The audit trail of changes and operator actions.
+    pub audit: Audit,
 }

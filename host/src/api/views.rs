@@ -11,7 +11,7 @@ use crate::plugin::breaker::Health;
 use crate::plugin::status::PluginStatus;
 
 /// The plugins view.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginsView<'a> {
     /// The generation serving.
     pub generation: u64,
@@ -22,13 +22,14 @@ pub struct PluginsView<'a> {
     /// Files compiling now.
     pub compiling: Vec<Compiling>,
     /// The directory watched.
+    #[schema(value_type = String)]
     pub plugins_dir: PathBuf,
     /// Every plugin file.
     pub plugins: Vec<PluginView<'a>>,
 }
 
 /// A file compiling on its own thread.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Compiling {
     /// The plugin.
     pub name: String,
@@ -37,7 +38,7 @@ pub struct Compiling {
 }
 
 /// One plugin file: its status and, while it is active, how it is doing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PluginView<'a> {
     /// The status.
     #[serde(flatten)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::load;
 use crate::decision::signals::Signals;
 use crate::plugin::gate::SMOKE;
-use crate::plugin::{Entropy, alone, interface, settings, to_wit_input};
+use crate::plugin::{Entropy, alone, interface, to_wit_input};
 
 /// Runs `check`.
 pub fn run(
@@ -58,7 +58,7 @@ pub fn run(
             .settings
             .iter()
             .find(|s| s.name == spec.name)
-            .map(|s| settings::to_json(std::slice::from_ref(s))[&s.name].to_string())
+            .map(|s| plugin.setting_json(s).to_string())
             .unwrap_or_default();
         let origin = if pc.settings.contains_key(&spec.name) {
             "set"

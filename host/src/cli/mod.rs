@@ -11,13 +11,16 @@ mod kpis;
 mod load;
 mod log;
 mod new;
+mod openapi;
 mod quality;
 mod replay;
 mod review;
 mod serve;
+mod sign;
 mod simulate;
 mod store;
 mod test;
+mod token;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,13 +68,41 @@ pub enum Lang {
     Js,
 }
 
+/// `escalator token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// A new random token, and the `[auth.tokens.NAME]` section that
+    /// accepts it.
+    New {
+        /// The caller's name in the config and the audit trail.
+        #[arg(long, default_value = "helpdesk")]
+        name: String,
+        /// The caller's role.
+        #[arg(long, value_parser = ["client", "operator"], default_value = "client")]
+        role: String,
+    },
+    /// The SHA-256 digest of a token read from standard input.
+    Hash,
+}
+
 /// The subcommands.
 // Parsed once per process: the size of its largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Makes API tokens for `[auth]`: `new` prints a random token and the
+    /// digest to configure; `hash` prints the digest of a token read from
+    /// standard input.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
     /// Runs the HTTP service.
     Serve(ServeArgs),
+    /// Prints the API's OpenAPI 3.1 document (what `GET /openapi.json`
+    /// serves; `docs/openapi.json` is its copy).
+    Openapi,
     /// Loads a plugin through the full load gate and reports on it: metadata,
     /// interface version, settings, and fuel and time on the smoke conversation.
     Check {
@@ -273,6 +304,35 @@ pub enum Command {
         #[arg(long)]
         end: Option<String>,
     },
+    /// Makes a signing key pair: `NAME.key` (secret, mode 0600) and
+    /// `NAME.pub` (the public key, to trust in `[trust] keys`).
+    Keygen {
+        /// The key files' path without extension.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Signs a plugin file: writes its detached signature, `PLUGIN.wasm.sig`,
+    /// beside it.
+    Sign {
+        /// The plugin component.
+        plugin: PathBuf,
+        /// The secret key file (from `keygen`).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Checks a plugin's signature as the server's verify step does, with
+    /// signatures required; exits 1 with the reason when it does not hold.
+    Verify {
+        /// The plugin component.
+        plugin: PathBuf,
+        /// A trusted public key: a `.pub` file or the key's text.
+        /// Repeatable.
+        #[arg(long, value_name = "PUB")]
+        key: Vec<String>,
+        /// A config file whose `[trust]` keys (and per-plugin keys) apply.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Creates a plugin skeleton that builds and passes its sample test.
     New {
         /// The plugin's name (lowercase letters, digits and dashes).
@@ -355,7 +415,12 @@ pub enum ExportFormat {
 /// code: 0 success, 1 a check or test failed, 2 the command could not run.
 pub fn run(command: Command, out: &mut dyn Write) -> i32 {
     let result = match command {
+        Command::Token { action } => match action {
+            TokenCommand::New { name, role } => token::new(&name, &role, out),
+            TokenCommand::Hash => token::hash(&mut std::io::stdin().lock(), out),
+        },
         Command::Serve(_) => Err(anyhow::anyhow!("`serve` runs the service: call cli::serve")),
+        Command::Openapi => openapi::run(out),
         Command::Check {
             plugin,
             settings,
@@ -526,6 +591,13 @@ pub fn run(command: Command, out: &mut dyn Write) -> i32 {
             dir,
             sdk,
         } => new::run(&name, lang, dir.as_deref(), sdk.as_deref(), out),
+        Command::Keygen { out: base } => sign::keygen(&base, out),
+        Command::Sign { plugin, key } => sign::sign(&plugin, &key, out),
+        Command::Verify {
+            plugin,
+            key,
+            config,
+        } => sign::verify(&plugin, &key, config.as_deref(), out),
     };
     match result {
         Ok(code) => code,

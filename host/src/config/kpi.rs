@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ConfigError, in_range, within};
 
 /// The KPI report's thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KpiConfig {
     /// A resolution followed by a `reopened` event within this many days

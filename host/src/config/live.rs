@@ -44,7 +44,7 @@ pub struct Overrides {
 }
 
 /// A refused config file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ConfigFailure {
     /// When it was refused.
     pub at: DateTime<Utc>,
@@ -55,9 +55,10 @@ pub struct ConfigFailure {
 }
 
 /// What `GET /v1/config` shows about the configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConfigStatus {
     /// The file, when the service was started with one.
+    #[schema(value_type = Option<String>)]
     pub source: Option<PathBuf>,
     /// The sha256 of the file content in force.
     pub sha256: Option<String>,
@@ -204,10 +205,16 @@ impl LiveConfig {
             return refuse(&mut status, message, sha);
         }
         let running = self.current.load();
+        // Removing the last token must not open a service that is reachable
+        // from other machines.
+        if let Err(message) = config.auth.check_exposure(running.listen) {
+            return refuse(&mut status, message, sha);
+        }
         for (key, changed) in [
             ("listen", config.listen != running.listen),
             ("plugins_dir", config.plugins_dir != running.plugins_dir),
             ("store", config.store != running.store),
+            ("tls", config.tls != running.tls),
         ] {
             if changed {
                 tracing::warn!(
@@ -219,18 +226,21 @@ impl LiveConfig {
         config.listen = running.listen;
         config.plugins_dir = running.plugins_dir.clone();
         config.store = running.store.clone();
+        config.tls = running.tls.clone();
         self.current.store(Arc::new(config));
         status.sha256 = Some(sha);
         status.loaded_at = Utc::now();
         status.version += 1;
         status.last_error = None;
         tracing::info!(file = %path.display(), version = status.version, "configuration reloaded");
+        crate::telemetry::service::config_edit("applied");
         ConfigReload::Applied
     }
 }
 
 fn refuse(status: &mut ConfigStatus, message: String, sha256: String) -> ConfigReload {
     tracing::error!("configuration edit refused, previous configuration kept: {message}");
+    crate::telemetry::service::config_edit("refused");
     status.last_error = Some(ConfigFailure {
         at: Utc::now(),
         message: message.clone(),

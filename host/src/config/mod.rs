@@ -10,27 +10,35 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub mod auth;
 pub mod error;
 pub mod files;
 pub mod handback;
 pub mod kpi;
 pub mod live;
 pub mod phrases;
+pub mod plugin_settings;
 mod raw;
+pub mod secret;
 pub mod store;
 pub mod tag;
+pub mod tls;
 pub mod triggers;
+pub mod trust;
 
+pub use auth::{AuthConfig, Role};
 pub use error::ConfigError;
 use error::in_range;
 pub use handback::{ContextConfig, HandbackConfig, RoutineTest};
 pub use kpi::KpiConfig;
+pub use plugin_settings::PluginSettings;
 pub use store::StoreConfig;
 pub use tag::Tag;
 pub use triggers::{
     AccountConfig, BudgetConfig, ConfidenceConfig, GuardedTopic, HumanRequestConfig, RoutingConfig,
     SentimentConfig, TierConfig, TopicConfig, TriggersConfig,
 };
+pub use trust::TrustConfig;
 
 /// Where the service listens when neither the file nor the command line says.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -94,6 +102,12 @@ pub struct Config {
     /// (`[shadow.triggers]`, `[shadow.merge]`). Shadow plugins are marked
     /// in their own section (`mode = "shadow"`).
     pub shadow: Option<Box<ShadowConfig>>,
+    /// Who may call the API: named bearer tokens and their roles.
+    pub auth: AuthConfig,
+    /// Which keys may sign plugins, and whether plugins must be signed.
+    pub trust: TrustConfig,
+    /// HTTPS served by the service itself; read at start only.
+    pub tls: Option<tls::TlsConfig>,
 }
 
 /// The shadow copy of the built-in rules: the `[triggers]` and `[merge]`
@@ -231,7 +245,7 @@ impl Default for MergeConfig {
 }
 
 /// Per-call sandbox limits.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Limits {
     /// Wasm fuel per call; roughly one unit per instruction. Shopify Functions
     /// allow 11 M instructions; a generous default leaves room for
@@ -324,7 +338,7 @@ impl LoadLimits {
 
 /// What a plugin failure (trap, exhausted budget, error, bad output, or
 /// quarantine) counts as in the merge.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FailurePolicy {
     /// The plugin has no say (fail open).
@@ -403,8 +417,9 @@ pub struct PluginConfig {
     pub limits: Limits,
     /// Escalation tags of the plugin's reason codes, for the learning loop.
     pub reason_tags: BTreeMap<String, Tag>,
-    /// Settings handed to the plugin, checked against what it declares.
-    pub settings: toml::Table,
+    /// Settings handed to the plugin, checked against what it declares;
+    /// some may be secret (`secret_settings`, or read from `env`/`file`).
+    pub settings: PluginSettings,
 }
 
 impl Default for PluginConfig {
@@ -418,7 +433,7 @@ impl Default for PluginConfig {
             reuse_calls: DEFAULT_REUSE_CALLS,
             limits: Limits::default(),
             reason_tags: BTreeMap::new(),
-            settings: toml::Table::new(),
+            settings: PluginSettings::default(),
         }
     }
 }
@@ -445,6 +460,9 @@ impl Default for Config {
             context: ContextConfig::default(),
             kpi: KpiConfig::default(),
             shadow: None,
+            auth: AuthConfig::default(),
+            trust: TrustConfig::default(),
+            tls: None,
         }
     }
 }

@@ -48,6 +48,11 @@ struct RawConfig {
     #[serde(default)]
     kpi: KpiConfig,
     shadow: Option<RawShadow>,
+    #[serde(default)]
+    auth: super::auth::RawAuth,
+    #[serde(default)]
+    trust: super::trust::RawTrust,
+    tls: Option<super::tls::TlsConfig>,
 }
 
 /// `[shadow]`: the keys of the shadow copy that differ from the enforced
@@ -102,6 +107,8 @@ struct RawPlugin {
     reason_tags: BTreeMap<String, Tag>,
     #[serde(default)]
     settings: toml::Table,
+    #[serde(default)]
+    secret_settings: Vec<String>,
 }
 
 impl Config {
@@ -119,14 +126,14 @@ impl Config {
     /// `plugins_dir` is taken relative to the file's directory, so the
     /// service can be started from anywhere.
     pub fn parse_file(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let mut config = Config::parse(text).map_err(|e| match e {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut config = Config::parse_in(text, base).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: path.to_owned(),
                 message,
             },
             other => other,
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
         if config.plugins_dir.is_relative() {
             config.plugins_dir = base.join(&config.plugins_dir);
         }
@@ -137,8 +144,15 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses and validates config text.
+    /// Parses and validates config text; files it names (token files) are
+    /// taken relative to the working directory.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse_in(text, Path::new("."))
+    }
+
+    /// Parses and validates config text whose relative file names are
+    /// relative to `base`.
+    fn parse_in(text: &str, base: &Path) -> Result<Config, ConfigError> {
         let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: PathBuf::new(),
             message: e.to_string(),
@@ -151,7 +165,7 @@ impl Config {
             }
             None => None,
         };
-        let mut config = Config::validate(raw)?;
+        let mut config = Config::validate(raw, base)?;
         // A shadow copy identical to the enforced rules observes nothing.
         let shadow = shadow.filter(|(t, m)| *t != config.triggers || *m != config.merge);
         if let Some((triggers, merge)) = shadow {
@@ -182,7 +196,7 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+    fn validate(raw: RawConfig, base: &Path) -> Result<Config, ConfigError> {
         let d = Config::default();
         let listen = match raw.listen {
             Some(s) => s
@@ -264,7 +278,12 @@ impl Config {
                 reuse_calls: p.reuse_calls.unwrap_or(DEFAULT_REUSE_CALLS),
                 limits: limits.overlaid(&p.limits),
                 reason_tags: p.reason_tags,
-                settings: p.settings,
+                settings: PluginSettings::read(
+                    p.settings,
+                    p.secret_settings,
+                    base,
+                    &format!("plugins.{name}"),
+                )?,
             };
             weight(&format!("plugins.{name}.weight"), config.weight)?;
             in_range(
@@ -302,6 +321,12 @@ impl Config {
             context: raw.context,
             kpi: raw.kpi,
             shadow: None,
+            auth: raw.auth.validate(base)?,
+            trust: raw.trust.validate(base)?,
+            tls: raw.tls.map(|mut t| {
+                t.resolve(base);
+                t
+            }),
         })
     }
 }

@@ -136,7 +136,7 @@ impl StoreConfig {
 }
 
 /// The database behind a store URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// The embedded SQLite file.

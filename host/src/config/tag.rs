@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An escalation tag of the handoff guide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tag {
     /// "AI gave wrong answer": the customer is unhappy with what they got.

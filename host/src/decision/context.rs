@@ -25,7 +25,7 @@ use crate::decision::triggers::{Report, turn_failed};
 const QUOTE: usize = 160;
 
 /// One earlier conversation of the same customer, from the decision log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PriorContact {
     /// The conversation.
     pub conversation_id: String,
@@ -44,7 +44,7 @@ pub struct PriorContact {
 }
 
 /// The customer's earlier conversations, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PriorContacts {
     /// How far back the log was searched, in days.
     pub days: u32,
@@ -58,7 +58,7 @@ pub struct PriorContacts {
 }
 
 /// One AI turn, as the human should see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AiAttempt {
     /// Time since the customer's first message, `m:ss`.
     pub offset: String,
@@ -75,7 +75,7 @@ pub struct AiAttempt {
 }
 
 /// A trigger that fired, with what it saw.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Fired {
     /// The trigger.
     pub trigger: &'static str,
@@ -86,7 +86,7 @@ pub struct Fired {
 }
 
 /// The context package.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Handoff {
     /// One line that says it all.
     pub summary: String,

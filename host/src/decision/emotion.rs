@@ -29,7 +29,7 @@ use crate::decision::reading::{Mood, Reading};
 use crate::decision::signals::Signals;
 
 /// How a customer message reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Emotion {
     /// Nothing to worry about.
@@ -52,7 +52,7 @@ impl Emotion {
 }
 
 /// One customer message on the trajectory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EmotionPoint {
     /// The index of the message in the conversation.
     pub message: usize,

@@ -37,8 +37,9 @@ pub enum InputError {
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = MessageRole)]
 pub enum Role {
     /// The customer.
     Customer,
@@ -165,7 +166,7 @@ struct RawEvent {
 }
 
 /// A change of who owns the conversation, reported on a `system` message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The AI handed the conversation to a human (optional `agent`, `queue`).
@@ -213,7 +214,8 @@ impl<'de> Deserialize<'de> for EventKind {
 }
 
 /// An ownership event, validated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = OwnershipEvent)]
 pub struct Event {
     /// What happened.
     #[serde(rename = "type")]
@@ -231,7 +233,7 @@ pub struct Event {
 
 /// A file the customer or an agent attached, passed through to the human
 /// and to plugins; Escalator never fetches it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// The file name as shown to people.
@@ -247,12 +249,12 @@ pub struct Attachment {
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 32;
 /// Longest name, agent, queue or media type, in bytes.
-const MAX_NAME: usize = 256;
+pub const MAX_NAME: usize = 256;
 /// Longest attachment URL or event reason, in bytes.
-const MAX_LONG: usize = 4096;
+pub const MAX_LONG: usize = 4096;
 
 /// The customer in the conversation.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The caller's customer identifier.
@@ -260,6 +262,7 @@ pub struct Customer {
     /// Tier or plan, for example `enterprise`.
     pub tier: Option<String>,
     /// The account's rank by value; 1 is the most valuable.
+    #[schema(maximum = 4294967295_u64)]
     pub account_rank: Option<u32>,
     /// BCP 47 language tag, for example `pt-BR`.
     pub language: Option<String>,
@@ -271,7 +274,7 @@ pub struct Customer {
 }
 
 /// The topic the upstream AI detected.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Topic {
     /// Broad category, for example `billing`.
@@ -281,10 +284,11 @@ pub struct Topic {
 }
 
 /// What the upstream AI reported about one of its turns.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiTurn {
     /// Confidence from 0.0 to 1.0.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: Option<f64>,
     /// The recognised intent.
     pub intent: Option<String>,
@@ -293,7 +297,7 @@ pub struct AiTurn {
 }
 
 /// One validated message; serialised in the request's own shape.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
@@ -314,7 +318,7 @@ pub struct Message {
 
 /// A validated decision request. Serialised in the request's own shape, so
 /// that a recorded request can be decided again.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Conversation {
     /// The caller's conversation identifier.
     #[serde(rename = "conversation_id")]
@@ -413,7 +417,7 @@ fn field(field: impl Into<String>, message: impl Into<String>) -> InputError {
 
 /// Timestamps outside these years are refused: a year-0 or far-future
 /// instant is a client bug, and durations computed from it mean nothing.
-const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
 
 fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
     let t = DateTime::parse_from_rfc3339(s)

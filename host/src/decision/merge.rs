@@ -37,7 +37,7 @@ use crate::decision::source::Source;
 use crate::decision::vote::{Routing, Verdict, Vote};
 
 /// What the merged decision tells the caller to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Hand the conversation to a human now.

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::decision::input::{Conversation, EventKind, InputError, Message, Role};
 
 /// Who owns the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Owner {
     /// The AI answers the customer.
@@ -33,7 +33,7 @@ pub enum Owner {
 }
 
 /// One stretch of the conversation under one owner.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Segment {
     /// Who owned it.
     pub owner: Owner,

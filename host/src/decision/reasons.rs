@@ -19,7 +19,7 @@ pub use crate::config::Tag;
 use crate::decision::source::Source;
 
 /// A reason that carried the decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Reason {
     /// The voter.
     pub source: Source,

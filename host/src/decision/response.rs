@@ -13,7 +13,7 @@ use crate::decision::triggers::Report;
 use crate::decision::vote::Vote;
 
 /// The merged decision, as serialised in the response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     /// Unique per decision (UUID v7, so ids sort by time).
     pub decision_id: String,
@@ -60,7 +60,7 @@ pub struct Decision {
 }
 
 /// Who owns the conversation, as the decision reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OwnershipState {
     /// `ai` or `human`.
     pub owner: Owner,
@@ -97,7 +97,7 @@ impl OwnershipState {
 /// What a decision would have been had every shadow rule counted: the
 /// shadow plugins' votes merged, and the shadow copy of the built-in
 /// triggers voting in place of the enforced one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Shadow {
     /// The would-be action.
     pub action: Action,

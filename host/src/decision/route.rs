@@ -13,7 +13,7 @@ use crate::decision::input::Conversation;
 use crate::decision::vote::Routing;
 
 /// Why an agent is preferred.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PreferredBecause {
     /// The customer record names them as account manager.
@@ -23,7 +23,7 @@ pub enum PreferredBecause {
 }
 
 /// A preferred agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PreferredAgent {
     /// The agent, as the customer record names them.
     pub agent: String,
@@ -32,7 +32,7 @@ pub struct PreferredAgent {
 }
 
 /// The routing hints of a decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Route {
     /// The queue to land in.
     pub queue: Option<String>,

@@ -40,3 +40,18 @@ impl Serialize for Source {
         serializer.collect_str(self)
     }
 }
+
+impl utoipa::PartialSchema for Source {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^(builtin|plugin):"))
+            .description(Some(
+                "Who cast the vote: `builtin:<trigger>` or `plugin:<file name without .wasm>`.",
+            ))
+            .examples([serde_json::json!("builtin:human_request")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Source {}

@@ -17,7 +17,7 @@ use crate::decision::reading::Reading;
 const STATEMENT: usize = 300;
 
 /// The customer's first substantive message, quoted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Statement {
     /// Its index in the conversation.
     pub message: usize,
@@ -28,7 +28,7 @@ pub struct Statement {
 }
 
 /// A file attached to a message, listed for the human.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AttachmentRef {
     /// The index of the message it came with.
     pub message: usize,

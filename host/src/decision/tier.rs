@@ -18,7 +18,7 @@ use crate::config::TierConfig;
 use crate::decision::merge::{Action, Outcome};
 
 /// Who leads the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Tier 1: the AI resolves it.

@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::reasons::Code;
 use super::source::Source;
+use crate::signing::Signer;
 
 /// The class of a failure: of a vote, or of a plugin file at its load gate
 /// (which adds `too_large`, `function_too_large` and `duplicate_name`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// The vote was malformed or too large.
@@ -60,7 +61,7 @@ impl fmt::Display for FailureKind {
 }
 
 /// The direction of a vote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// A human should take over; while a human owns the conversation, a
@@ -76,7 +77,7 @@ pub enum Verdict {
 }
 
 /// Hints for choosing the human who takes over.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Routing {
     /// The queue to land in.
     pub queue: Option<String>,
@@ -87,7 +88,7 @@ pub struct Routing {
 }
 
 /// Why a plugin's vote could not be taken as given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VoteError {
     /// The failure class.
     pub kind: FailureKind,
@@ -96,7 +97,7 @@ pub struct VoteError {
 }
 
 /// One vote, as it appears in the decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Vote {
     /// Who cast it.
     pub source: Source,
@@ -106,6 +107,11 @@ pub struct Vote {
     /// The sha256 of the plugin file, for plugin votes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Who signed the plugin file, for votes of a plugin whose signature
+    /// verified: the key's name and id, and the signed digest. Absent
+    /// otherwise, and in records written before plugins were signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
     /// The direction.
     pub verdict: Verdict,
     /// The effective weight: the voter's own times the configured weight.
@@ -150,6 +156,7 @@ impl Vote {
             source,
             version: None,
             sha256: None,
+            signer: None,
             verdict,
             weight: 1.0,
             hard: false,

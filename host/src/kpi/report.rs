@@ -13,7 +13,7 @@ use crate::store::kpi::{
 
 /// A share: `count` of `of`, and their ratio (4 decimals), or `null` when
 /// `of` is 0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rate {
     /// The numerator.
     pub count: i64,
@@ -45,7 +45,8 @@ fn seconds(us: Option<i64>) -> Option<f64> {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = KpiReport)]
 pub struct Report {
     /// What it covers.
     pub window: Window,
@@ -90,7 +91,7 @@ pub struct Report {
 }
 
 /// Escalations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Escalation {
     /// Conversations with an `escalate` decision, of contacts.
     pub escalated: Rate,
@@ -107,7 +108,8 @@ pub struct Escalation {
 }
 
 /// What one reason (tag, rule) carried.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = KpiShare)]
 pub struct Share {
     /// The reason code, tag or rule.
     pub key: String,
@@ -120,7 +122,7 @@ pub struct Share {
 }
 
 /// Ratings of a group of conversations: the latest CSAT of each.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rating {
     /// Conversations rated.
     pub rated: i64,
@@ -131,7 +133,7 @@ pub struct Rating {
 }
 
 /// CSAT, handoffs against everything.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Csat {
     /// Every rated conversation.
     pub overall: Rating,
@@ -144,7 +146,7 @@ pub struct Csat {
 }
 
 /// Time to a human.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimeToHuman {
     /// Escalated conversations.
     pub escalated: i64,
@@ -165,7 +167,7 @@ pub struct TimeToHuman {
 }
 
 /// Repeat handoffs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RepeatHandoff {
     /// Conversations that reached a human (one ownership change or more).
     pub conversations: i64,
@@ -182,7 +184,7 @@ pub struct RepeatHandoff {
 }
 
 /// Net resolution.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NetResolution {
     /// Resolved (a `resolved` event), of contacts.
     pub resolved: Rate,
@@ -196,7 +198,7 @@ pub struct NetResolution {
 }
 
 /// First-reply context completeness.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FirstReply {
     /// Replies scored.
     pub scored: i64,
@@ -219,7 +221,7 @@ pub struct FirstReply {
 }
 
 /// First replies of one queue or agent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReplyStats {
     /// The queue or agent (`(none)` when unknown).
     pub key: String,
@@ -234,7 +236,7 @@ pub struct ReplyStats {
 }
 
 /// Handle time of one group.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HandleStats {
     /// Conversations first assigned in the window.
     pub conversations: i64,
@@ -251,7 +253,7 @@ pub struct HandleStats {
 }
 
 /// Agent utilization.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Utilization {
     /// Handed off by Escalator (`escalate` or `offer` before the
     /// assignment).
@@ -263,7 +265,7 @@ pub struct Utilization {
 }
 
 /// One category.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryStats {
     /// The category (`(none)` when the decision had none).
     pub category: String,
@@ -282,7 +284,7 @@ pub struct CategoryStats {
 }
 
 /// A category in a top-ten list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Top {
     /// The category.
     pub category: String,
@@ -291,7 +293,7 @@ pub struct Top {
 }
 
 /// One bucket.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BucketStats {
     /// Its start.
     pub start: chrono::DateTime<chrono::Utc>,
@@ -300,7 +302,7 @@ pub struct BucketStats {
 }
 
 /// One category's trend.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryTrend {
     /// The category.
     pub category: String,
@@ -315,7 +317,7 @@ pub struct CategoryTrend {
 }
 
 /// Trends.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Trend {
     /// Every bucket, overall.
     pub buckets: Vec<BucketStats>,
@@ -326,7 +328,7 @@ pub struct Trend {
 }
 
 /// One rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RuleStats {
     /// `builtin:…` or `plugin:…`, or `(none)` for reviews of decisions no
     /// rule carried.
@@ -345,7 +347,7 @@ pub struct RuleStats {
 }
 
 /// Reviewers' verdicts, each decision's latest once.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Reviews {
     /// Escalations reviewed.
     pub escalations_reviewed: i64,
@@ -362,7 +364,7 @@ pub struct Reviews {
 /// Shadow rules' would-be effect on the window's decisions. The unit is
 /// the decision, not the conversation: a shadow rule is judged on every
 /// decision it saw.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ShadowStats {
     /// Decisions evaluated with shadow rules.
     pub decisions_with_shadow: i64,
@@ -381,7 +383,7 @@ pub struct ShadowStats {
 
 /// Escalation rate of the shadowed decisions, as enforced and as it would
 /// have been.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ShadowEscalation {
     /// `escalate` decisions, of the shadowed decisions.
     pub enforced: Rate,
@@ -404,7 +406,8 @@ impl Default for ShadowEscalation {
 
 /// Decisions whose action a shadow rule would have changed from `from`
 /// to `to`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ShadowTransition)]
 pub struct Transition {
     /// The action enforced.
     pub from: String,
@@ -415,7 +418,7 @@ pub struct Transition {
 }
 
 /// Shadowed decisions of one category.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ShadowCategory {
     /// The conversation's category, as in `by_category` (`(none)` when it
     /// had none).

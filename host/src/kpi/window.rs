@@ -14,7 +14,7 @@ const MAX_DAYS: i64 = 3 * 366;
 pub const MAX_BUCKETS: i64 = 400;
 
 /// How a window is cut for the trends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
     /// One day.
@@ -34,7 +34,7 @@ impl Bucket {
 }
 
 /// A validated window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Window {
     /// Decisions made at or after this.
     pub from: DateTime<Utc>,

@@ -14,10 +14,10 @@ pub const MAX_BATCH: usize = 1000;
 
 /// Longest id (`event_id`, `conversation_id`, `decision_id`) and name
 /// (`agent`, `queue`), in bytes.
-const MAX_ID: usize = 256;
+pub const MAX_ID: usize = 256;
 
 /// Longest free text (`note`, `comment`), in bytes.
-const MAX_TEXT: usize = 4096;
+pub const MAX_TEXT: usize = 4096;
 
 /// How far ahead of the server's clock an event may be dated: help desks
 /// drift, but an event a day ahead is a wrong clock or a wrong field.

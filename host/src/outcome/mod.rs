@@ -5,4 +5,4 @@
 
 mod event;
 
-pub use event::{Event, EventType, Facts, MAX_BATCH, parse_batch};
+pub use event::{Event, EventType, Facts, MAX_BATCH, MAX_ID, MAX_TEXT, parse_batch};

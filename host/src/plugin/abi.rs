@@ -1,13 +1,20 @@
 //! The interface versions a plugin may be built against, and calling each.
 //! The host's own types are those of the current version; a plugin built
-//! against an older one is handed the older view of the same input (no
-//! ownership, no events or attachments on messages), and its answers are
-//! read back into the current types.
+//! against an older one is handed the older view of the same input (for
+//! 0.1: no ownership, no events or attachments on messages), and its answers
+//! are read back into the current types.
+//!
+//! 0.3 changed only what `describe` returns (secret settings, declared
+//! reads): the input, the settings and the vote of 0.2 are the same WIT
+//! types. A 0.2 plugin's `evaluate` and `validate-settings` are therefore
+//! called with the current types as they are, type-checked by wasmtime
+//! against the plugin's own (structurally, by field name and type), and not
+//! copied; only its `describe` is converted.
 
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
-use super::bindings::{types as wit, v0_1, v0_2};
+use super::bindings::{types as wit, v0_1, v0_2, v0_3};
 use super::interface::Version;
 use super::sandbox::PluginState;
 
@@ -15,16 +22,20 @@ use super::sandbox::PluginState;
 pub enum RulePre {
     /// Built against 0.1.
     V0_1(v0_1::RulePre<PluginState>),
-    /// Built against the current version.
+    /// Built against 0.2.
     V0_2(v0_2::RulePre<PluginState>),
+    /// Built against the current version.
+    V0_3(v0_3::RulePre<PluginState>),
 }
 
 /// An instance of a plugin, by interface version.
 pub enum Rule {
     /// Built against 0.1.
     V0_1(v0_1::Rule),
-    /// Built against the current version.
+    /// Built against 0.2.
     V0_2(v0_2::Rule),
+    /// Built against the current version.
+    V0_3(v0_3::Rule),
 }
 
 impl RulePre {
@@ -36,7 +47,8 @@ impl RulePre {
     ) -> wasmtime::Result<RulePre> {
         Ok(match version {
             Some(v) if (v.major, v.minor) == (0, 1) => RulePre::V0_1(v0_1::RulePre::new(pre)?),
-            _ => RulePre::V0_2(v0_2::RulePre::new(pre)?),
+            Some(v) if (v.major, v.minor) == (0, 2) => RulePre::V0_2(v0_2::RulePre::new(pre)?),
+            _ => RulePre::V0_3(v0_3::RulePre::new(pre)?),
         })
     }
 
@@ -45,6 +57,7 @@ impl RulePre {
         Ok(match self {
             RulePre::V0_1(pre) => Rule::V0_1(pre.instantiate(&mut *store)?),
             RulePre::V0_2(pre) => Rule::V0_2(pre.instantiate(&mut *store)?),
+            RulePre::V0_3(pre) => Rule::V0_3(pre.instantiate(&mut *store)?),
         })
     }
 }
@@ -56,12 +69,14 @@ impl Rule {
         store: &mut Store<PluginState>,
     ) -> wasmtime::Result<wit::PluginInfo> {
         match self {
-            Rule::V0_2(r) => r.call_describe(store),
+            Rule::V0_3(r) => r.call_describe(store),
+            Rule::V0_2(r) => r.call_describe(store).map(info_from_v0_2),
             Rule::V0_1(r) => r.call_describe(store).map(|i| wit::PluginInfo {
                 name: i.name,
                 version: i.version,
                 description: i.description,
                 settings: i.settings.into_iter().map(spec_from_v0_1).collect(),
+                reads: None,
             }),
         }
     }
@@ -73,7 +88,14 @@ impl Rule {
         settings: &[wit::Setting],
     ) -> wasmtime::Result<Result<(), String>> {
         match self {
-            Rule::V0_2(r) => r.call_validate_settings(store, settings),
+            Rule::V0_3(r) => r.call_validate_settings(store, settings),
+            Rule::V0_2(r) => {
+                let f = *r.func_validate_settings().func();
+                let (result,) = f
+                    .typed::<(&[wit::Setting],), (Result<(), String>,)>(&*store)?
+                    .call(&mut *store, (settings,))?;
+                Ok(result)
+            }
             Rule::V0_1(r) => {
                 let old: Vec<_> = settings.iter().map(setting_to_v0_1).collect();
                 r.call_validate_settings(store, &old)
@@ -89,7 +111,14 @@ impl Rule {
         input: &wit::Input,
     ) -> wasmtime::Result<Result<wit::Vote, String>> {
         match self {
-            Rule::V0_2(r) => r.call_evaluate(store, input),
+            Rule::V0_3(r) => r.call_evaluate(store, input),
+            Rule::V0_2(r) => {
+                let f = *r.func_evaluate().func();
+                let (vote,) = f
+                    .typed::<(&wit::Input,), (Result<wit::Vote, String>,)>(&*store)?
+                    .call(&mut *store, (input,))?;
+                Ok(vote)
+            }
             Rule::V0_1(r) => Ok(r
                 .call_evaluate(store, &input_to_v0_1(input))?
                 .map(vote_from_v0_1)),
@@ -138,6 +167,42 @@ fn spec_from_v0_1(s: old::SettingSpec) -> wit::SettingSpec {
         },
         default: s.default.map(value_from_v0_1),
         description: s.description,
+        secret: false,
+    }
+}
+
+/// A 0.2 `describe`: no setting is secret (the operator may still make one
+/// so), and the plugin reads everything.
+fn info_from_v0_2(i: v0_2::escalator::rules::types::PluginInfo) -> wit::PluginInfo {
+    use v0_2::escalator::rules::types as v2;
+    wit::PluginInfo {
+        name: i.name,
+        version: i.version,
+        description: i.description,
+        settings: i
+            .settings
+            .into_iter()
+            .map(|s| wit::SettingSpec {
+                name: s.name,
+                kind: match s.kind {
+                    v2::SettingType::Flag => wit::SettingType::Flag,
+                    v2::SettingType::Integer => wit::SettingType::Integer,
+                    v2::SettingType::Number => wit::SettingType::Number,
+                    v2::SettingType::Text => wit::SettingType::Text,
+                    v2::SettingType::TextList => wit::SettingType::TextList,
+                },
+                default: s.default.map(|v| match v {
+                    v2::SettingValue::Flag(b) => wit::SettingValue::Flag(b),
+                    v2::SettingValue::Integer(i) => wit::SettingValue::Integer(i),
+                    v2::SettingValue::Number(x) => wit::SettingValue::Number(x),
+                    v2::SettingValue::Text(t) => wit::SettingValue::Text(t),
+                    v2::SettingValue::TextList(l) => wit::SettingValue::TextList(l),
+                }),
+                description: s.description,
+                secret: false,
+            })
+            .collect(),
+        reads: None,
     }
 }
 

@@ -12,8 +12,17 @@ pub mod v0_1 {
     });
 }
 
-/// The current version, in `wit/`.
+/// `escalator:rules@0.2`, frozen in `wit/v0.2`.
 pub mod v0_2 {
+    wasmtime::component::bindgen!({
+        world: "rule",
+        path: "../wit/v0.2",
+        additional_derives: [PartialEq],
+    });
+}
+
+/// The current version, in `wit/`.
+pub mod v0_3 {
     wasmtime::component::bindgen!({
         world: "rule",
         path: "../wit",
@@ -21,5 +30,5 @@ pub mod v0_2 {
     });
 }
 
-pub use self::v0_2::escalator::rules::host::Level;
-pub use self::v0_2::escalator::rules::types;
+pub use self::v0_3::escalator::rules::host::Level;
+pub use self::v0_3::escalator::rules::types;

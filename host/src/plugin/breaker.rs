@@ -25,7 +25,7 @@ pub enum Admission {
 }
 
 /// The breaker's state, as shown in `GET /v1/plugins`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Calls go through.
@@ -37,7 +37,7 @@ pub enum BreakerState {
 }
 
 /// A snapshot of a plugin's health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// The breaker's state.
     pub breaker: BreakerState,
@@ -128,6 +128,7 @@ impl Breaker {
         };
         s.backoff = Some(backoff);
         s.quarantines += 1;
+        crate::telemetry::service::quarantined(plugin);
         let wall = Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
         s.open_until = Some((Instant::now() + backoff, wall));
         tracing::warn!(

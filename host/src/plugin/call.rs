@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::bindings::types as wit;
 use super::breaker::Admission;
-use super::convert::from_wit_vote;
+use super::convert::{from_wit_vote, restore_unread, take_unread};
 use super::entropy::Entropy;
 use super::loaded::{LoadedPlugin, Warm};
 use super::sandbox::{Runtime, classify};
@@ -92,6 +92,7 @@ impl LoadedPlugin {
         vote.source = source;
         vote.version = Some(self.info.version.clone());
         vote.sha256 = Some(self.sha256.clone());
+        vote.signer = self.signature.signer().cloned();
         vote.weight *= self.config.weight;
         vote.elapsed_us = start.elapsed().as_micros() as u64;
         vote
@@ -115,7 +116,9 @@ impl LoadedPlugin {
             .pop()
             .unwrap_or_else(|| self.settings.clone());
         std::mem::swap(&mut input.settings, &mut settings);
+        let unread = take_unread(input, self.reads);
         let vote = self.call_with_settings(runtime, input, pool, limits, entropy);
+        restore_unread(input, unread);
         std::mem::swap(&mut input.settings, &mut settings);
         self.spare_settings
             .lock()
@@ -146,6 +149,7 @@ impl LoadedPlugin {
             }
             None => {
                 let mut store = runtime.store(&self.name, &input.conversation.id, limits, entropy);
+                store.data_mut().set_secrets(self.secrets.clone());
                 let rule = self.pre.instantiate(&mut store);
                 (store, rule, 0)
             }
@@ -174,6 +178,7 @@ impl LoadedPlugin {
                 Vote::failed(source, kind, summarize(kind, &e))
             }
         };
+        self.secrets.scrub_vote(&mut vote);
         vote.fuel_used = Some(fuel_used);
         vote.memory_peak_bytes = Some(store.data().peak_memory() as u64);
         // A reused instance goes back only after a clean call, and retires

@@ -103,6 +103,31 @@ pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Inpu
     }
 }
 
+/// What [`take_unread`] took out of an input, to put back.
+pub struct Unread {
+    messages: Option<Vec<wit::Message>>,
+}
+
+/// Empties the parts of the shared `input` that a plugin declaring `reads`
+/// does not read, so they are not copied into its instance; hand the result
+/// to [`restore_unread`] after the call. Only `messages` is honoured for
+/// now, the one part whose size grows with the conversation; the other
+/// parts are small and are handed over whole.
+pub fn take_unread(input: &mut wit::Input, reads: Option<wit::InputParts>) -> Unread {
+    let skip = |part| reads.is_some_and(|r| !r.contains(part));
+    Unread {
+        messages: skip(wit::InputParts::MESSAGES)
+            .then(|| std::mem::take(&mut input.conversation.messages)),
+    }
+}
+
+/// Puts back what [`take_unread`] took.
+pub fn restore_unread(input: &mut wit::Input, unread: Unread) {
+    if let Some(messages) = unread.messages {
+        input.conversation.messages = messages;
+    }
+}
+
 /// Longest reason code accepted from a plugin: it is a machine-readable tag.
 const MAX_REASON: usize = 64;
 /// Most routing skills accepted from a plugin.

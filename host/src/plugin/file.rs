@@ -12,12 +12,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use wasmtime::component::Component;
 
-use super::gate::{LoadFailure, LoadStep, check_cost, compile};
+use super::gate::{LoadFailure, LoadStep, check_cost, compile, verify};
 use super::loaded::LoadedPlugin;
 use super::sandbox::Runtime;
 use crate::config::files::{self, ReadError, sha256_hex};
-use crate::config::{LoadLimits, PluginConfig};
+use crate::config::{LoadLimits, PluginConfig, TrustConfig};
 use crate::decision::vote::FailureKind;
+use crate::signing::Verification;
 
 /// A plugin file's contents and identity.
 pub struct PluginFile {
@@ -73,6 +74,11 @@ impl PluginFile {
             sha256: sha256_hex(&bytes),
             bytes,
         })
+    }
+
+    /// The verify step: the file's signature under the trust policy.
+    pub fn verify(&self, trust: &TrustConfig) -> Result<Verification, LoadFailure> {
+        verify(&self.name, &self.path, &self.sha256, trust)
     }
 
     /// Refuses a file whose largest function is beyond

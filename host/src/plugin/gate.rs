@@ -1,5 +1,6 @@
 //! The load gate: the steps a plugin file must pass, in order, before it may
-//! vote — compile (bounded first), link, instantiate, `describe`, settings,
+//! vote — verify (its signature, where the trust policy asks for one),
+//! compile (bounded first), link, instantiate, `describe`, settings,
 //! `validate-settings`, and one evaluation of a smoke conversation. Any
 //! failure names its step and, for a guest failure, its class.
 
@@ -20,18 +21,24 @@ use super::entropy::Entropy;
 use super::interface;
 use super::loaded::{LoadedPlugin, PluginInfo};
 use super::sandbox::{PluginState, Runtime, classify, describe_error};
+use super::secrets::{self, Secrets};
 use super::settings;
-use crate::config::{LoadLimits, PluginConfig};
+use crate::config::files::{ReadError, read_regular};
+use crate::config::{LoadLimits, PluginConfig, TrustConfig};
 use crate::decision::input::Conversation;
 use crate::decision::signals::Signals;
 use crate::decision::vote::FailureKind;
+use crate::signing::{self, Refusal, Verification};
 
 /// The step of loading at which a plugin failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadStep {
     /// Reading the file.
     Read,
+    /// Checking its signature against the trusted keys, before any work is
+    /// spent on its bytes.
+    Verify,
     /// Compiling it (not wasm, or a core module rather than a component).
     Compile,
     /// Resolving its imports and exports against the `rule` world.
@@ -52,6 +59,7 @@ impl fmt::Display for LoadStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             LoadStep::Read => "read",
+            LoadStep::Verify => "verify",
             LoadStep::Compile => "compile",
             LoadStep::Link => "link",
             LoadStep::Instantiate => "instantiate",
@@ -64,7 +72,7 @@ impl fmt::Display for LoadStep {
 }
 
 /// Why a plugin file could not go live.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LoadFailure {
     /// The step that failed.
     pub step: LoadStep,
@@ -119,6 +127,52 @@ pub static SMOKE: LazyLock<Conversation> = LazyLock::new(|| {
     )
     .expect("the smoke conversation is valid")
 });
+
+/// The verify step of the gate, on plugin `name`'s file at `path` whose
+/// sha256 is `sha256`: reads the signature document beside it and checks it
+/// against the keys `trust` allows for the plugin.
+///
+/// Whether a signature is required is the policy's call alone. When it is,
+/// any refusal fails the step. When it is not, a valid signature still
+/// names its signer, and one that does not hold is reported as unverified
+/// but does not stop the plugin: an unsigned plugin would load anyway, so
+/// refusing a badly signed one would protect nothing.
+pub fn verify(
+    name: &str,
+    path: &Path,
+    sha256: &str,
+    trust: &TrustConfig,
+) -> Result<Verification, LoadFailure> {
+    let required = trust.required(name);
+    let limit = "the signature file limit";
+    let checked = match read_regular(
+        &signing::document_path(path),
+        signing::MAX_DOCUMENT_BYTES,
+        limit,
+    ) {
+        Err(ReadError::NotFound) if !required => return Ok(Verification::Unsigned),
+        Err(ReadError::NotFound) => Err(Refusal::Missing),
+        Err(e) => Err(Refusal::Malformed(format!("cannot read it: {e}"))),
+        Ok(document) => {
+            let mut digest = [0u8; 32];
+            hex::decode_to_slice(sha256, &mut digest)
+                .map_err(|_| Refusal::Malformed(format!("bad file digest {sha256:?}")))
+                .and_then(|()| signing::verify(&digest, Some(&document), &trust.keys_for(name)))
+        }
+    };
+    match checked {
+        Ok(signer) => Ok(Verification::Verified(signer)),
+        Err(refusal) if required => Err(LoadFailure::new(
+            LoadStep::Verify,
+            None,
+            format!("signature required: {refusal}"),
+            sha256,
+        )),
+        Err(refusal) => Ok(Verification::Unverified {
+            problem: refusal.to_string(),
+        }),
+    }
+}
 
 /// The compile step of the gate: checks that the bytes are a component (not
 /// a core module, not something else) and compiles them.
@@ -243,6 +297,12 @@ impl LoadedPlugin {
         store.data_mut().flush_output();
         let resolved = settings::resolve(&info.settings, &config.settings)
             .map_err(|m| fail(LoadStep::Settings, m))?;
+        // From here on the plugin holds its secrets: what it prints or
+        // returns is scrubbed of them.
+        let secrets = Arc::new(Secrets::of(&resolved, |name| {
+            secrets::is_secret(&info.settings, &config.settings, name)
+        }));
+        store.data_mut().set_secrets(secrets.clone());
         let validated = match rule.call_validate_settings(&mut store, &resolved) {
             Ok(v) => v,
             Err(e) => return Err(guest(LoadStep::Validate, &store, e)),
@@ -250,7 +310,7 @@ impl LoadedPlugin {
         validated.map_err(|m| {
             fail(
                 LoadStep::Validate,
-                format!("the plugin rejected its settings: {m}"),
+                format!("the plugin rejected its settings: {}", secrets.scrub(&m)),
             )
         })?;
         store.data_mut().flush_output();
@@ -268,7 +328,11 @@ impl LoadedPlugin {
             specs: info.settings,
             interface,
             settings: resolved,
+            secrets,
+            reads: info.reads,
             loaded_at: Utc::now(),
+            // Set by the caller that ran the verify step.
+            signature: Verification::Unsigned,
             breaker: Breaker::default(),
             pre,
             warm: Mutex::new(Vec::new()),

@@ -19,9 +19,14 @@ pub const PACKAGE: &str = "escalator:rules";
 pub const HOST_VERSION: Version = Version::parse_const(escalator_sdk::INTERFACE_VERSION);
 
 /// Every version the host loads plugins of, newest first: the current one,
-/// and 0.1 (frozen in `wit/v0.1`).
-pub const SUPPORTED: [Version; 2] = [
+/// 0.2 (frozen in `wit/v0.2`) and 0.1 (frozen in `wit/v0.1`).
+pub const SUPPORTED: [Version; 3] = [
     HOST_VERSION,
+    Version {
+        major: 0,
+        minor: 2,
+        patch: 0,
+    },
     Version {
         major: 0,
         minor: 1,
@@ -153,7 +158,13 @@ mod tests {
     fn host_version_matches_the_wit_package() {
         let wit = include_str!("../../../wit/rules.wit");
         assert!(wit.contains(&format!("package {PACKAGE}@{HOST_VERSION};")));
-        let old = include_str!("../../../wit/v0.1/rules.wit");
-        assert!(old.contains(&format!("package {PACKAGE}@{};", SUPPORTED[1])));
+        let frozen = [
+            include_str!("../../../wit/v0.2/rules.wit"),
+            include_str!("../../../wit/v0.1/rules.wit"),
+        ];
+        for (old, version) in frozen.iter().zip(&SUPPORTED[1..]) {
+            assert!(old.contains(&format!("package {PACKAGE}@{version};")));
+        }
+        assert_eq!(SUPPORTED.len(), frozen.len() + 1, "one frozen WIT per older version");
     }
 }

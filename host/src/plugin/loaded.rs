@@ -12,7 +12,9 @@ use super::bindings::types as wit;
 use super::breaker::Breaker;
 use super::interface::Version;
 use super::sandbox::PluginState;
+use super::secrets::Secrets;
 use crate::config::PluginConfig;
+use crate::signing::Verification;
 
 /// What a plugin says about itself (`describe`), in host form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,8 +45,15 @@ pub struct LoadedPlugin {
     pub specs: Vec<wit::SettingSpec>,
     /// The resolved settings, handed to every call.
     pub settings: Vec<wit::Setting>,
+    /// The values of its secret settings, scrubbed from everything it
+    /// prints, logs and returns.
+    pub secrets: Arc<Secrets>,
+    /// The parts of the input it says it reads (`None`: all of them).
+    pub reads: Option<wit::InputParts>,
     /// When it went live.
     pub loaded_at: DateTime<Utc>,
+    /// What its verify step found: who signed it, if anyone.
+    pub signature: Verification,
     /// Quarantines this version when it keeps failing.
     pub breaker: Breaker,
     pub(super) pre: RulePre,

@@ -3,8 +3,9 @@
 //! change.
 //!
 //! A file's way in: [`file`] (read, bounded, fingerprinted) → [`gate`]
-//! (compile, link, describe, settings, smoke test) → a [`LoadedPlugin`]
-//! that [`call`]s run in the [`sandbox`], behind its [`breaker`]. The
+//! (verify its signature, compile, link, describe, settings, smoke test)
+//! → a [`LoadedPlugin`] that [`call`]s run in the [`sandbox`], behind its
+//! [`breaker`]. The
 //! [`registry`] holds the serving [`PluginSet`] and rebuilds it on every
 //! change, compiling each file on a thread of its own ([`compile_jobs`])
 //! behind the two [`cache`]s, and keeps each file's [`status`]. A plugin
@@ -27,6 +28,7 @@ pub mod interface;
 pub mod loaded;
 pub mod registry;
 pub mod sandbox;
+pub mod secrets;
 pub mod settings;
 pub mod status;
 

@@ -316,6 +316,19 @@ impl Registry {
             ));
             return;
         }
+        // The previous version keeps serving through a failed candidate only
+        // while the trust policy in force would still let it in: a key
+        // removed from `[trust]` is revoked for what is already running too.
+        let withdrawn = old.filter(|p| !config.trust.permits(&c.name, &p.signature));
+        if let Some(p) = withdrawn {
+            tracing::warn!(
+                plugin = %c.name,
+                signature = ?p.signature,
+                "the serving version is no longer permitted by [trust]; withdrawn"
+            );
+        }
+        let old = old.filter(|_| withdrawn.is_none());
+        let old_status = old_status.filter(|_| withdrawn.is_none());
         let mut verdict = self.judge(state, previous, c, old, &plugin_config, config);
         if let Some(failure) = duplicate(&verdict, next, c) {
             verdict = Verdict::Failed(failure);
@@ -492,8 +505,20 @@ impl Registry {
         };
         let sha = &file.sha256;
         state.seen.insert(sha.clone());
-        // Unchanged file and configuration: keep the live plugin.
-        if let Some(p) = old.filter(|p| p.sha256 == *sha && p.config == *plugin_config) {
+        // Checked on every scan, before anything is reused: a signature
+        // removed or replaced beside an unchanged file, or a changed
+        // `[trust]`, must be seen. It costs a small read and one ed25519
+        // verification.
+        let verification = match file.verify(&config.trust) {
+            Ok(v) => v,
+            Err(failure) => {
+                return Verdict::Failed(same_refusal(previous, c, plugin_config, failure));
+            }
+        };
+        // Unchanged file, configuration and signature: keep the live plugin.
+        if let Some(p) = old.filter(|p| {
+            p.sha256 == *sha && p.config == *plugin_config && p.signature == verification
+        }) {
             state.arriving.remove(&c.name);
             return Verdict::Live {
                 plugin: p.clone(),
@@ -507,6 +532,8 @@ impl Registry {
                     && r.config == *plugin_config
                     // The file holding the name may have gone since.
                     && r.failure.kind != Some(FailureKind::DuplicateName)
+                    // The signature passed this time.
+                    && r.failure.step != LoadStep::Verify
         }) {
             return Verdict::Failed(r.failure.clone());
         }
@@ -534,13 +561,37 @@ impl Registry {
         };
         state.arriving.remove(&c.name);
         match file.load(&self.runtime, &component, plugin_config) {
-            Ok(p) => Verdict::Live {
-                plugin: Arc::new(p),
-                fresh: true,
-            },
+            Ok(mut p) => {
+                p.signature = verification;
+                Verdict::Live {
+                    plugin: Arc::new(p),
+                    fresh: true,
+                }
+            }
             Err(f) => Verdict::Failed(f),
         }
     }
+}
+
+/// A refusal at the verify step, as recorded when the same file was refused
+/// for the same reason under the same configuration: with its first time,
+/// an unchanged directory compares equal and is not swapped again.
+fn same_refusal(
+    previous: &PluginSet,
+    c: &Candidate,
+    plugin_config: &PluginConfig,
+    failure: LoadFailure,
+) -> LoadFailure {
+    previous
+        .rejected
+        .get(&c.name)
+        .filter(|r| {
+            r.failure.step == failure.step
+                && r.failure.sha256 == failure.sha256
+                && r.failure.message == failure.message
+                && r.config == *plugin_config
+        })
+        .map_or(failure, |r| r.failure.clone())
 }
 
 /// Whether a file that looks half-written is still within its grace period:

@@ -18,6 +18,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::bindings::{self, Level};
 use super::cache::artifacts::{ArtifactCache, Origin};
 use super::entropy::{Entropy, Observed};
+use super::secrets::Secrets;
 use crate::config::Limits;
 use crate::decision::vote::FailureKind;
 
@@ -90,6 +91,10 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        bindings::v0_3::Rule::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |state: &mut PluginState| state,
+        )?;
         bindings::v0_2::Rule::add_to_linker::<_, HasSelf<_>>(
             &mut linker,
             |state: &mut PluginState| state,
@@ -184,6 +189,7 @@ impl Runtime {
             stderr,
             flushed: [0, 0],
             observed,
+            secrets: Arc::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -280,6 +286,8 @@ pub struct PluginState {
     flushed: [usize; 2],
     /// The clocks and generators the WASI context reads.
     observed: Observed,
+    /// The plugin's secret values, scrubbed from what it prints and logs.
+    secrets: Arc<Secrets>,
 }
 
 impl PluginState {
@@ -291,6 +299,12 @@ impl PluginState {
     /// True when the plugin asked for more memory than its cap allows.
     pub fn memory_denied(&self) -> bool {
         self.limits.memory_denied
+    }
+
+    /// Gives the instance its plugin's secret values, to scrub from what
+    /// it prints and logs from now on.
+    pub fn set_secrets(&mut self, secrets: Arc<Secrets>) {
+        self.secrets = secrets;
     }
 
     /// Sends what the plugin printed to the host log under its name.
@@ -305,6 +319,7 @@ impl PluginState {
                 .lines()
                 .filter(|l| !l.is_empty())
             {
+                let line = self.secrets.scrub(line);
                 tracing::info!(plugin = &*self.plugin, conversation = %self.conversation, stream, "{line}");
             }
             self.flushed[i] = bytes.len();
@@ -327,14 +342,17 @@ impl WasiView for PluginState {
     }
 }
 
-impl bindings::v0_2::escalator::rules::host::Host for PluginState {
+impl bindings::v0_3::escalator::rules::host::Host for PluginState {
     fn log(&mut self, level: Level, message: String) {
         // A plugin logging in a loop must not flood the host's log: once the
         // per-call budget is spent, records are dropped (and one notice says so).
         if self.log_budget == 0 {
             return;
         }
+        // Scrubbed before it is cut, so a cut cannot split a secret and
+        // leave its start behind.
         let mut message = message;
+        self.secrets.scrub_string(&mut message);
         if message.len() >= self.log_budget {
             let mut cut = self.log_budget;
             while !message.is_char_boundary(cut) {
@@ -358,6 +376,23 @@ impl bindings::v0_2::escalator::rules::host::Host for PluginState {
     }
 }
 
+impl bindings::v0_3::escalator::rules::types::Host for PluginState {}
+
+/// Plugins built against 0.2 log through the same budget.
+impl bindings::v0_2::escalator::rules::host::Host for PluginState {
+    fn log(&mut self, level: bindings::v0_2::escalator::rules::host::Level, message: String) {
+        use bindings::v0_2::escalator::rules::host::Level as Old;
+        let level = match level {
+            Old::Trace => Level::Trace,
+            Old::Debug => Level::Debug,
+            Old::Info => Level::Info,
+            Old::Warn => Level::Warn,
+            Old::Error => Level::Error,
+        };
+        bindings::v0_3::escalator::rules::host::Host::log(self, level, message);
+    }
+}
+
 impl bindings::v0_2::escalator::rules::types::Host for PluginState {}
 
 /// Plugins built against 0.1 log through the same budget.
@@ -371,7 +406,7 @@ impl bindings::v0_1::escalator::rules::host::Host for PluginState {
             Old::Warn => Level::Warn,
             Old::Error => Level::Error,
         };
-        bindings::v0_2::escalator::rules::host::Host::log(self, level, message);
+        bindings::v0_3::escalator::rules::host::Host::log(self, level, message);
     }
 }
 

@@ -1,5 +1,8 @@
 //! Operator settings (TOML) checked against what a plugin declares and turned
 //! into the values handed to it.
+//!
+//! An error names the setting and what was expected, never the value given:
+//! the value may be a secret (see `secrets`, which also shows settings).
 
 use super::bindings::types::{Setting, SettingSpec, SettingType, SettingValue};
 
@@ -72,24 +75,6 @@ fn convert(spec: &SettingSpec, v: &toml::Value) -> Result<SettingValue, String> 
     Ok(value)
 }
 
-/// The settings as JSON, for the plugin status page.
-pub fn to_json(settings: &[Setting]) -> serde_json::Value {
-    let map = settings
-        .iter()
-        .map(|s| {
-            let v = match &s.value {
-                SettingValue::Flag(b) => serde_json::json!(b),
-                SettingValue::Integer(i) => serde_json::json!(i),
-                SettingValue::Number(n) => serde_json::json!(n),
-                SettingValue::Text(t) => serde_json::json!(t),
-                SettingValue::TextList(l) => serde_json::json!(l),
-            };
-            (s.name.clone(), v)
-        })
-        .collect();
-    serde_json::Value::Object(map)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +85,7 @@ mod tests {
             kind,
             default,
             description: "d".into(),
+            secret: false,
         }
     }
 
@@ -126,5 +112,21 @@ mod tests {
         assert!(err("top_m = 1").contains("unknown setting `top_m`"));
         assert!(err("top_n = \"x\"").contains("`top_n` must be an integer"));
         assert!(err("").contains("`top_n` is required"));
+    }
+
+    #[test]
+    fn errors_never_quote_the_value_given() {
+        let specs = [
+            spec("key", SettingType::Integer, None),
+            spec("keys", SettingType::TextList, None),
+        ];
+        for text in [
+            "key = \"sk-live-123456\"\nkeys = []",
+            "key = 1\nkeys = [\"sk-live-123456\", 5]",
+            "key = 1\nkeys = \"sk-live-123456\"",
+        ] {
+            let err = resolve(&specs, &toml::from_str(text).unwrap()).unwrap_err();
+            assert!(!err.contains("sk-live"), "{text}: {err}");
+        }
     }
 }

@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::gate::LoadFailure;
 use super::interface;
 use super::loaded::LoadedPlugin;
-use super::settings;
+use crate::signing::Verification;
 
 /// Whether a plugin file is serving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadState {
     /// It votes.
@@ -24,7 +24,7 @@ pub enum LoadState {
 }
 
 /// The outcome of the latest attempt to load a new version of a plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AttemptOutcome {
     /// The candidate went live.
@@ -35,7 +35,7 @@ pub enum AttemptOutcome {
 
 /// The latest attempt to load a new version of a plugin (a changed file or a
 /// changed configuration).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Attempt {
     /// When it was made.
     pub at: DateTime<Utc>,
@@ -46,11 +46,12 @@ pub struct Attempt {
 }
 
 /// The status of one plugin file, as shown by `GET /v1/plugins`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PluginStatus {
     /// The plugin's identity: its file name without `.wasm`.
     pub name: String,
     /// The file.
+    #[schema(value_type = String)]
     pub file: PathBuf,
     /// Active, failed or disabled.
     pub status: LoadState,
@@ -62,13 +63,19 @@ pub struct PluginStatus {
     pub interface: Option<String>,
     /// The sha256 of the serving version's file.
     pub sha256: Option<String>,
+    /// The serving version's signature: `verified` (with the signing key's
+    /// name and id and the signed digest), `unverified` (with the problem;
+    /// only where signatures are not required) or `unsigned`.
+    pub signature: Option<Verification>,
     /// When the serving version went live.
     pub loaded_at: Option<DateTime<Utc>>,
     /// The generation in which the serving version went live.
     pub generation: Option<u64>,
     /// The weight applied to its votes.
     pub weight: f64,
-    /// The settings it runs with, defaults filled in.
+    /// The settings it runs with, defaults filled in; a secret one as
+    /// `{"secret": true, "set": …, "sha256": "<12 hex digits>"}` (and
+    /// `from`, when read from the environment or a file).
     pub settings: serde_json::Value,
     /// The latest attempt to load a new version.
     pub last_attempt: Option<Attempt>,
@@ -92,10 +99,11 @@ impl PluginStatus {
             description: Some(p.info.description.clone()),
             interface: p.interface.map(|v| format!("{}@{v}", interface::PACKAGE)),
             sha256: Some(p.sha256.clone()),
+            signature: Some(p.signature.clone()),
             loaded_at: Some(p.loaded_at),
             generation: Some(generation),
             weight: p.config.weight,
-            settings: settings::to_json(&p.settings),
+            settings: p.settings_json(),
             last_attempt,
             error,
         }
@@ -110,6 +118,7 @@ impl PluginStatus {
             description: None,
             interface: None,
             sha256: None,
+            signature: None,
             loaded_at: None,
             generation: None,
             weight,

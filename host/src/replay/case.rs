@@ -37,7 +37,7 @@ fn integer(v: &Value) -> Option<i64> {
 }
 
 /// One vote, reduced to what a rule change can change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VoteFact {
     /// `builtin:NAME` or `plugin:NAME`.
     pub source: String,
@@ -135,7 +135,7 @@ impl<'a> VotePair<'a> {
 }
 
 /// One side of a pair: the decision, reduced to what replay compares.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Side {
     /// `escalate`, `offer`, `stay`, `hand_back` or `stay_with_human`.
     pub action: String,
@@ -190,7 +190,7 @@ impl Side {
 }
 
 /// A logged decision and its re-decision under the candidate rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Case {
     /// The logged decision's id.
     pub decision_id: String,

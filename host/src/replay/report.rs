@@ -50,7 +50,8 @@ fn points(baseline: Option<f64>, candidate: Option<f64>) -> Option<f64> {
 }
 
 /// A count and its share of a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReplayShare)]
 pub struct Share {
     /// The numerator.
     pub count: u64,
@@ -59,7 +60,7 @@ pub struct Share {
 }
 
 /// A rate on both sides and how far it moved.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RateChange {
     /// The logged decisions' rate.
     pub baseline: Option<f64>,
@@ -80,7 +81,7 @@ impl RateChange {
 }
 
 /// How often an action was taken on each side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionCount {
     /// By the logged decisions.
     pub baseline: u64,
@@ -89,7 +90,8 @@ pub struct ActionCount {
 }
 
 /// Decisions that went from one action to another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReplayTransition)]
 pub struct Transition {
     /// The baseline's action.
     pub from: String,
@@ -100,7 +102,7 @@ pub struct Transition {
 }
 
 /// The changes within one category or customer tier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Group {
     /// The category or tier, `(none)` when the request had none.
     pub value: String,
@@ -117,7 +119,7 @@ pub struct Group {
 }
 
 /// What a reason code carried into or out of escalation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReasonShift {
     /// The reason code.
     pub code: String,
@@ -128,7 +130,7 @@ pub struct ReasonShift {
 }
 
 /// How one voter's votes changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VoterChange {
     /// The plugin's name, or the built-in's `builtin:NAME` source.
     pub source: String,
@@ -145,7 +147,7 @@ pub struct VoterChange {
 
 /// How much of the baseline the candidate reproduces exactly. Run with the
 /// rules unchanged, anything short of 100% is non-determinism.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reproduced {
     /// Decisions with equal action, tier, priority, reasons and votes.
     pub decisions_identical: u64,
@@ -164,7 +166,7 @@ pub struct Reproduced {
 }
 
 /// Conversations whose first escalation moved in one direction.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shift {
     /// How many conversations.
     pub count: u64,
@@ -177,7 +179,7 @@ pub struct Shift {
 /// When conversations first escalate, on each side. Only conversations
 /// with at least two replayed decisions count: with one, the first
 /// escalation cannot move.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Timing {
     /// Conversations with two or more decisions.
     pub conversations: u64,
@@ -196,7 +198,7 @@ pub struct Timing {
 }
 
 /// One side's escalations against reviewers' verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Confusion {
     /// Escalated, should have.
     pub tp: u64,
@@ -227,7 +229,7 @@ impl Confusion {
 }
 
 /// The reviewed decisions: did the candidate get more of them right?
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     /// Decisions with a verdict of `correct`, `unnecessary` or `missed`.
     pub reviewed: u64,
@@ -248,7 +250,7 @@ pub struct Review {
 }
 
 /// One side of a sampled case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SampleSide {
     /// The action.
     pub action: String,
@@ -264,7 +266,7 @@ pub struct SampleSide {
 }
 
 /// A flipped decision shown in full.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SampleCase {
     /// The logged decision's id.
     pub decision_id: String,
@@ -289,7 +291,8 @@ pub struct SampleCase {
 }
 
 /// The comparison of baseline and candidate over all pairs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReplayReport)]
 pub struct Report {
     /// Pairs compared.
     pub decisions: u64,

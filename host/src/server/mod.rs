@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 use tower_service::Service as _;
 
 use crate::api::state::AppState;
+use crate::audit::Audit;
 use crate::config::ServerConfig;
 use crate::config::live::LiveConfig;
 use crate::plugin::{Registry, Runtime};
@@ -26,6 +27,7 @@ use watch::Watch;
 
 mod connection;
 mod signal;
+pub mod tls;
 pub mod watch;
 
 pub use signal::{run, shutdown_signal};
@@ -47,6 +49,7 @@ impl Service {
     pub fn start(config: LiveConfig) -> anyhow::Result<Service> {
         crate::decision::signals::warm_up();
         crate::api::memory::start_trimmer();
+        crate::telemetry::install();
         let runtime = Runtime::new(config.get().cache_dir.clone())?;
         let registry = Arc::new(Registry::new(runtime));
         let current = config.get();
@@ -56,10 +59,6 @@ impl Service {
                 .with_context(|| format!("cannot create plugins directory {}", dir.display()))?;
             tracing::info!(dir = %dir.display(), "created the plugins directory");
         }
-        let config = Arc::new(config);
-        let watch = watch::start(config.clone(), registry.clone())
-            .with_context(|| format!("cannot watch {}", dir.display()))?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let store = if current.store.enabled {
             Some(Arc::new(
                 Store::start(&current.store).context("cannot start the decision log")?,
@@ -67,6 +66,21 @@ impl Service {
         } else {
             None
         };
+        let audit = Audit::start(store.clone());
+        let status = config.status();
+        audit.record(crate::audit::Change {
+            actor: "service".into(),
+            action: "service.start",
+            target: current.listen.to_string(),
+            outcome: crate::audit::Outcome::Applied,
+            before: None,
+            after: status.sha256,
+            detail: Some(format!("escalator {}", env!("CARGO_PKG_VERSION"))),
+        });
+        let config = Arc::new(config);
+        let watch = watch::start(config.clone(), registry.clone(), audit.clone())
+            .with_context(|| format!("cannot watch {}", dir.display()))?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Service {
             state: AppState {
                 permits: Arc::new(Semaphore::new(cores * 2)),
@@ -76,6 +90,7 @@ impl Service {
                 config,
                 registry,
                 store,
+                audit,
             },
             _watch: watch,
         })
@@ -103,6 +118,11 @@ impl Service {
             .max_buf_size(crate::api::MAX_HEAD_BUFFER)
             .max_headers(crate::api::MAX_HEADERS * 4);
         let idle = Duration::from_millis(limits.idle_timeout_ms);
+        let handshake = Duration::from_millis(limits.header_read_timeout_ms);
+        let tls = match &self.state.config.get().tls {
+            Some(config) => Some(tls::acceptor(config)?),
+            None => None,
+        };
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -144,16 +164,28 @@ impl Service {
                     response
                 }
             });
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            let watcher = graceful.watcher();
+            let http = http.clone();
+            let tls = tls.clone();
             tasks.spawn(async move {
-                tokio::select! {
-                    result = connection => {
-                        if let Err(e) = result {
-                            tracing::debug!("connection ended: {e}");
-                        }
+                match tls {
+                    None => {
+                        let connection =
+                            watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                        drive(connection, &activity, idle).await;
                     }
-                    () = activity.idle_for(idle) => {
-                        tracing::debug!("closing a connection idle for {} ms", idle.as_millis());
+                    Some(acceptor) => {
+                        // The handshake gets the time a request head gets: a
+                        // client that opens and says nothing is let go.
+                        match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => {
+                                let connection = watcher
+                                    .watch(http.serve_connection(TokioIo::new(stream), service));
+                                drive(connection, &activity, idle).await;
+                            }
+                            Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
                     }
                 }
                 drop(permit);
@@ -172,10 +204,29 @@ impl Service {
         }
         tasks.shutdown().await;
         // Every answered decision is queued by now: flush it.
+        self.state.audit.close().await;
         if let Some(store) = &self.state.store {
             store.close().await;
         }
         Ok(())
+    }
+}
+
+/// Serves one connection until it ends or has been idle for `idle`.
+async fn drive<F, E>(connection: F, activity: &connection::Activity, idle: Duration)
+where
+    F: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    tokio::select! {
+        result = connection => {
+            if let Err(e) = result {
+                tracing::debug!("connection ended: {e}");
+            }
+        }
+        () = activity.idle_for(idle) => {
+            tracing::debug!("closing a connection idle for {} ms", idle.as_millis());
+        }
     }
 }
 

@@ -11,9 +11,20 @@ pub fn run(config: LiveConfig) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let addr = config.get().listen;
+        let auth = &config.get().auth;
+        auth.check_exposure(addr).map_err(anyhow::Error::msg)?;
+        if !auth.enabled() {
+            tracing::warn!(
+                "AUTHENTICATION IS OFF: no [auth] tokens are configured, so every caller may \
+                 decide, read the decision log and the configuration. Listening on {addr} only; \
+                 create tokens with `escalator token new` before exposing the service"
+            );
+        }
+        let tls = config.get().tls.is_some();
         let service = Service::start(config)?;
         let (listener, local) = bind(addr).await?;
-        tracing::info!("escalator listening on http://{local}");
+        let scheme = if tls { "https" } else { "http" };
+        tracing::info!("escalator listening on {scheme}://{local}");
         service.serve(listener, shutdown_signal()).await
     })
 }

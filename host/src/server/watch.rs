@@ -1,5 +1,6 @@
 //! Hot reload: watches the plugins directory and the config file's directory,
-//! and reloads on change.
+//! and reloads on change. A plugin's signature file (`X.wasm.sig`) counts
+//! as a change of the plugin.
 //!
 //! Directories are watched, not files: editors save by writing a temporary
 //! file and renaming it over the old one, and Kubernetes ConfigMap volumes
@@ -20,8 +21,10 @@ use notify::event::{EventKind, ModifyKind};
 use notify::{Event, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
+use crate::audit::{self, Audit};
 use crate::config::live::{ConfigReload, LiveConfig};
 use crate::plugin::Registry;
+use crate::signing;
 
 /// How long the watched directories must be quiet before a reload starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
@@ -55,7 +58,11 @@ fn changes_content(event: &Event) -> bool {
 
 /// Starts watching, and the reload thread, whose first job is loading the
 /// plugins present now.
-pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result<Watch> {
+pub fn start(
+    config: Arc<LiveConfig>,
+    registry: Arc<Registry>,
+    audit: Audit,
+) -> notify::Result<Watch> {
     let (tx, rx) = channel::<Instant>();
     registry.set_waker(tx.clone());
 
@@ -80,6 +87,12 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
     let concerns_us = move |event: &Event| {
         event.paths.is_empty()
             || event.paths.iter().any(|path| {
+                // A plugin's signature is part of the plugin (signing after
+                // copying the file must load it); another `.sig` file is
+                // none of ours.
+                if path.extension().is_some_and(|e| e == "sig") {
+                    return signing::plugin_of(path).is_some();
+                }
                 let in_config_dir = separate_config_dir
                     .as_deref()
                     .is_some_and(|dir| path.parent() == Some(dir));
@@ -128,12 +141,15 @@ pub fn start(config: Arc<LiveConfig>, registry: Arc<Registry>) -> notify::Result
             let started = Instant::now();
             let dir = config.get().plugins_dir.clone();
             tracing::info!(dir = %dir.display(), "loading plugins");
+            let before = registry.current();
             let summary = registry.reload(&config.get(), started);
+            audit::changes::plugins(&audit, &before, &registry.current(), &summary);
+            crate::telemetry::service::plugins_reloaded(&summary);
             let retry = summary.retry_after.map(|d| Instant::now() + d);
             if registry.is_ready() {
                 log_ready(&registry, started);
             }
-            reload_loop(rx, config, registry, retry, started)
+            reload_loop(rx, config, registry, audit, retry, started)
         })?;
     Ok(Watch {
         _debouncer: debouncer,
@@ -166,6 +182,7 @@ fn reload_loop(
     rx: Receiver<Instant>,
     config: Arc<LiveConfig>,
     registry: Arc<Registry>,
+    audit: Audit,
     mut retry: Option<Instant>,
     started: Instant,
 ) {
@@ -188,15 +205,20 @@ fn reload_loop(
         let since = rx.try_iter().fold(since, Instant::min);
         retry = None;
 
-        if let ConfigReload::Applied = config.reload(|candidate| registry.check_settings(candidate))
-        {
+        let config_before = config.status();
+        let reloaded = config.reload(|candidate| registry.check_settings(candidate));
+        audit::changes::config_reload(&audit, &config_before, &reloaded, &config.status());
+        if let ConfigReload::Applied = reloaded {
             tracing::info!(
                 event_to_live_ms = since.elapsed().as_secs_f64() * 1000.0,
                 "new configuration live"
             );
         }
         let was_ready = registry.is_ready();
+        let before = registry.current();
         let summary = registry.reload(&config.get(), since);
+        audit::changes::plugins(&audit, &before, &registry.current(), &summary);
+        crate::telemetry::service::plugins_reloaded(&summary);
         if let Some(after) = summary.retry_after {
             retry = Some(Instant::now() + after);
         }

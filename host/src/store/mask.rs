@@ -18,7 +18,7 @@ pub struct Mask {
 }
 
 /// What masking did to one record; kept in the record.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Masked {
     /// Paths that held a value and were erased.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

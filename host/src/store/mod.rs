@@ -10,6 +10,7 @@
 //! old records. The database is opened in the background, so a store that
 //! is down at start delays nothing: decisions are spooled meanwhile.
 
+pub mod audit;
 pub mod db;
 pub mod kpi;
 pub mod mask;
@@ -66,8 +67,17 @@ pub(crate) struct Stats {
     last_error: Mutex<Option<String>>,
 }
 
+impl Stats {
+    /// Counts `n` records lost, here and in the metrics; returns the count
+    /// before.
+    pub(crate) fn drop_records(&self, n: u64) -> u64 {
+        crate::telemetry::service::store_dropped(n);
+        self.dropped.fetch_add(n, Ordering::Relaxed)
+    }
+}
+
 /// `GET /v1/store`: where records go and how recording is doing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoreStatus {
     /// `sqlite` or `postgres`.
     pub backend: Backend,
@@ -141,17 +151,20 @@ impl Store {
         match sent {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Closed(_)) => {
-                if stats
-                    .dropped
-                    .fetch_add(1, Ordering::Relaxed)
-                    .is_multiple_of(1000)
-                {
+                if stats.drop_records(1).is_multiple_of(1000) {
                     tracing::error!(
                         "the store's queue is full (store.queue_capacity); records dropped"
                     );
                 }
             }
         }
+    }
+
+    /// Decisions queued for the writer now.
+    pub fn queue_depth(&self) -> u64 {
+        let tx = self.tx.read().unwrap_or_else(|e| e.into_inner());
+        tx.as_ref()
+            .map_or(0, |tx| (tx.max_capacity() - tx.capacity()) as u64)
     }
 
     /// The database, once open.

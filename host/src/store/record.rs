@@ -108,19 +108,34 @@ pub struct PluginRow {
 }
 
 /// The record as kept: the decision's own fields, then what the store adds.
-#[derive(Serialize)]
-struct Record<'a> {
+/// Fields named in `[store.mask]` are erased or replaced by
+/// `hmac-sha256:…` strings, and `masked` lists them.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DecisionRecord)]
+pub struct Record<'a> {
+    /// The decision as answered, without `explain`.
     #[serde(flatten)]
     decision: &'a Decision,
+    /// The request's `now`.
     decided_at: DateTime<Utc>,
+    /// The server's clock when the decision was made.
     recorded_at: DateTime<Utc>,
+    /// The configuration it was made with.
     config: ConfigRef<'a>,
+    /// The validated request, in its own shape.
     request: &'a Conversation,
+    /// What masking erased or hashed; absent when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    masked: Option<super::mask::Masked>,
 }
 
-#[derive(Serialize)]
+/// The configuration a decision was made with.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RecordConfig)]
 struct ConfigRef<'a> {
+    /// The configuration version.
     version: u64,
+    /// The config file's sha256, when there is a file.
     sha256: Option<&'a str>,
 }
 
@@ -145,6 +160,7 @@ impl Row {
                 sha256: config_sha256.as_deref(),
             },
             request: &request,
+            masked: None,
         };
         if mask.is_empty() {
             // Nothing to mask: serialised once, columns from the typed values.

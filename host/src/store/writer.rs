@@ -205,7 +205,7 @@ impl Writer {
                     self.shared.stats.written.fetch_add(n, Ordering::Relaxed);
                 }
                 Ok(Err(e)) => {
-                    self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                    self.shared.stats.drop_records(1);
                     tracing::error!(decision_id = %row.decision_id, "the store refuses this record; dropped: {e}");
                 }
                 Err(_) => return false,
@@ -221,7 +221,7 @@ impl Writer {
         let n = rows.len() as u64;
         let stats = self.shared.stats.clone();
         let Some(spool) = self.spool.take() else {
-            stats.dropped.fetch_add(n, Ordering::Relaxed);
+            stats.drop_records(n);
             tracing::error!(
                 records = n,
                 "no spool to hold records the store refused; dropped"
@@ -239,7 +239,7 @@ impl Writer {
         match result {
             Ok(dropped) => {
                 if dropped > 0 {
-                    stats.dropped.fetch_add(dropped, Ordering::Relaxed);
+                    stats.drop_records(dropped);
                     tracing::error!(
                         records = dropped,
                         "the spool is at store.spool_max_mib; dropped its oldest records"
@@ -247,7 +247,7 @@ impl Writer {
                 }
             }
             Err(e) => {
-                stats.dropped.fetch_add(n, Ordering::Relaxed);
+                stats.drop_records(n);
                 tracing::error!(
                     records = n,
                     "cannot write to the spool, records dropped: {e}"
@@ -290,7 +290,7 @@ impl Writer {
                 }
             }
             if torn > 0 {
-                self.shared.stats.dropped.fetch_add(torn, Ordering::Relaxed);
+                self.shared.stats.drop_records(torn);
                 tracing::warn!(records = torn, "skipped spooled records torn by a crash");
             }
             if let Some(spool) = self.spool.as_mut()

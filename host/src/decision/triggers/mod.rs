@@ -102,7 +102,8 @@ pub trait Trigger {
 }
 
 /// One trigger's report, as shown by `?explain=true`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = TriggerReport)]
 pub struct Report {
     /// The trigger.
     pub trigger: &'static str,

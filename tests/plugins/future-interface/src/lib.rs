@@ -1,4 +1,4 @@
-//! Test fixture: built against `escalator:rules@0.3.0`, which this host does
+//! Test fixture: built against `escalator:rules@0.4.0`, which this host does
 //! not implement.
 
 #![allow(missing_docs)]
