@@ -48,7 +48,10 @@ async fn wait_event(server: &TestServer, action: &str, target: &str, outcome: &s
         if let Some(e) = events.into_iter().find(|e| e["outcome"] == outcome) {
             return e;
         }
-        assert!(Instant::now() < deadline, "never audited: {action} {target} {outcome}");
+        assert!(
+            Instant::now() < deadline,
+            "never audited: {action} {target} {outcome}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -69,7 +72,10 @@ async fn changes_are_recorded_with_who_and_the_digests_before_and_after() {
     let loaded = wait_event(&server, "plugin.load", "topic-guard", "applied").await;
     assert_eq!(loaded["after_sha256"], first);
     assert!(loaded["before_sha256"].is_null());
-    assert!(loaded["actor"].as_str().unwrap().starts_with("file (uid "), "{loaded}");
+    assert!(
+        loaded["actor"].as_str().unwrap().starts_with("file (uid "),
+        "{loaded}"
+    );
 
     // A config edit, applied: the digests are those of the two files.
     let before = config_sha(&server);
@@ -84,7 +90,13 @@ async fn changes_are_recorded_with_who_and_the_digests_before_and_after() {
     let refused = wait_event(&server, "config.reload", "config.toml", "refused").await;
     assert_eq!(refused["before_sha256"], in_force);
     assert_eq!(refused["after_sha256"], config_sha(&server));
-    assert!(refused["detail"].as_str().unwrap().contains("offer_threshold"), "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("offer_threshold"),
+        "{refused}"
+    );
 
     // A plugin replaced by another build, then by a file that is no plugin.
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +113,10 @@ async fn changes_are_recorded_with_who_and_the_digests_before_and_after() {
     let broken = wait_event(&server, "plugin.refuse", "topic-guard", "refused").await;
     assert_eq!(broken["before_sha256"], serving);
     assert_eq!(broken["after_sha256"], sha256_file(&guard));
-    assert!(broken["detail"].as_str().unwrap().starts_with("compile"), "{broken}");
+    assert!(
+        broken["detail"].as_str().unwrap().starts_with("compile"),
+        "{broken}"
+    );
 
     std::fs::remove_file(&guard).unwrap();
     let removed = wait_event(&server, "plugin.remove", "topic-guard", "applied").await;

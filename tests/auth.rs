@@ -28,7 +28,11 @@ fn protected() -> Vec<(Method, &'static str, &'static str)> {
         (M::GET, "/v1/plugins", "operator"),
         (M::GET, "/v1/config", "operator"),
         (M::GET, "/v1/decisions", "operator"),
-        (M::GET, "/v1/decisions/0190a0f0-0000-7000-8000-000000000000", "operator"),
+        (
+            M::GET,
+            "/v1/decisions/0190a0f0-0000-7000-8000-000000000000",
+            "operator",
+        ),
         (M::GET, "/v1/conversations/c-1", "operator"),
         (M::GET, "/v1/store", "operator"),
         (M::GET, "/v1/kpis", "operator"),
@@ -47,7 +51,12 @@ fn body_for(path: &str) -> Value {
     }
 }
 
-async fn call(server: &TestServer, method: &Method, path: &str, auth: Option<&str>) -> (StatusCode, Option<String>, Value) {
+async fn call(
+    server: &TestServer,
+    method: &Method,
+    path: &str,
+    auth: Option<&str>,
+) -> (StatusCode, Option<String>, Value) {
     let mut request = server
         .client
         .request(method.clone(), format!("{}{path}", server.base));
@@ -78,9 +87,17 @@ fn config_with_tokens() -> String {
 async fn server_with_tokens() -> TestServer {
     // The operator's token comes from a file beside the config.
     let config_dir = tempfile::tempdir().unwrap();
-    std::fs::write(config_dir.path().join("ops.token"), format!("{OPERATOR_TOKEN}\n")).unwrap();
-    TestServer::start_with_config_file_in_dir(&config_with_tokens(), tempfile::tempdir().unwrap(), config_dir)
-        .await
+    std::fs::write(
+        config_dir.path().join("ops.token"),
+        format!("{OPERATOR_TOKEN}\n"),
+    )
+    .unwrap();
+    TestServer::start_with_config_file_in_dir(
+        &config_with_tokens(),
+        tempfile::tempdir().unwrap(),
+        config_dir,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -92,13 +109,30 @@ async fn every_endpoint_checks_the_token_and_the_role() {
     for (method, path, role) in protected() {
         let what = format!("{method} {path}");
         let (status, challenge, body) = call(&server, &method, path, None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} without a token: {body}");
-        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"escalator\""), "{what}");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{what} without a token: {body}"
+        );
+        assert_eq!(
+            challenge.as_deref(),
+            Some("Bearer realm=\"escalator\""),
+            "{what}"
+        );
         assert_eq!(body["error"]["code"], "unauthenticated", "{what}");
 
-        let (status, challenge, body) =
-            call(&server, &method, path, Some("Bearer esc_not_a_token_0123456789")).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} with a wrong token");
+        let (status, challenge, body) = call(
+            &server,
+            &method,
+            path,
+            Some("Bearer esc_not_a_token_0123456789"),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{what} with a wrong token"
+        );
         assert!(challenge.unwrap().contains("invalid_token"), "{what}");
         assert_eq!(body["error"]["code"], "invalid_token", "{what}");
 
@@ -107,14 +141,30 @@ async fn every_endpoint_checks_the_token_and_the_role() {
         let (status, _, _) = call(&server, &method, path, Some(&format!("Bearer {cut}"))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} with a cut token");
 
-        let (status, _, _) = call(&server, &method, path, Some(&format!("Basic {OPERATOR_TOKEN}"))).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} with another scheme");
+        let (status, _, _) = call(
+            &server,
+            &method,
+            path,
+            Some(&format!("Basic {OPERATOR_TOKEN}")),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{what} with another scheme"
+        );
 
         let (status, _, body) = call(&server, &method, path, Some(&client)).await;
         if role == "operator" {
             assert_eq!(status, StatusCode::FORBIDDEN, "{what} as a client: {body}");
             assert_eq!(body["error"]["code"], "forbidden", "{what}");
-            assert!(body["error"]["message"].as_str().unwrap().contains("operator"), "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("operator"),
+                "{body}"
+            );
         } else {
             assert!(
                 ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status),
@@ -140,9 +190,20 @@ async fn every_endpoint_checks_the_token_and_the_role() {
     // The configuration shows who may call, never a token or its digest.
     let (_, _, config) = call(&server, &Method::GET, "/v1/config", Some(&operator)).await;
     let shown = config.to_string();
-    assert!(shown.contains("helpdesk") && shown.contains("ops"), "{shown}");
-    for secret in [CLIENT_TOKEN, OPERATOR_TOKEN, &digest(CLIENT_TOKEN), &digest(OPERATOR_TOKEN)] {
-        assert!(!shown.contains(secret), "GET /v1/config shows a token or its digest");
+    assert!(
+        shown.contains("helpdesk") && shown.contains("ops"),
+        "{shown}"
+    );
+    for secret in [
+        CLIENT_TOKEN,
+        OPERATOR_TOKEN,
+        &digest(CLIENT_TOKEN),
+        &digest(OPERATOR_TOKEN),
+    ] {
+        assert!(
+            !shown.contains(secret),
+            "GET /v1/config shows a token or its digest"
+        );
     }
 }
 
@@ -150,7 +211,11 @@ async fn every_endpoint_checks_the_token_and_the_role() {
 async fn the_route_list_covers_every_documented_endpoint() {
     let server = server_with_tokens().await;
     let (status, _, doc) = call(&server, &Method::GET, "/openapi.json", None).await;
-    assert_eq!(status, StatusCode::OK, "the OpenAPI document is open to anyone");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the OpenAPI document is open to anyone"
+    );
     let listed = protected();
     let open = ["/healthz", "/readyz", "/openapi.json"];
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -160,14 +225,23 @@ async fn the_route_list_covers_every_documented_endpoint() {
                 .as_array()
                 .is_some_and(|s| !s.is_empty());
             if open.contains(&path.as_str()) {
-                assert!(!secured, "{method} {path} is open but documented as secured");
+                assert!(
+                    !secured,
+                    "{method} {path} is open but documented as secured"
+                );
                 continue;
             }
             let known = listed.iter().any(|(m, p, _)| {
                 *m == method && (p == path || (path.contains('{') && same_template(path, p)))
             });
-            assert!(known, "{method} {path} is not in this test's list of protected routes");
-            assert!(secured, "{method} {path} needs a token but its document says none");
+            assert!(
+                known,
+                "{method} {path} is not in this test's list of protected routes"
+            );
+            assert!(
+                secured,
+                "{method} {path} needs a token but its document says none"
+            );
         }
     }
 }
@@ -179,16 +253,24 @@ fn same_template(template: &str, path: &str) -> bool {
 }
 
 #[tokio::test]
-async fn tokens_rotate_with_a_config_edit_and_the_last_one_cannot_be_removed_from_an_exposed_service() {
+async fn tokens_rotate_with_a_config_edit_and_the_last_one_cannot_be_removed_from_an_exposed_service()
+ {
     // Listening (as far as the config says) on every interface.
     let exposed = format!("listen = \"0.0.0.0:0\"\n{}", config_with_tokens());
     let config_dir = tempfile::tempdir().unwrap();
     std::fs::write(config_dir.path().join("ops.token"), OPERATOR_TOKEN).unwrap();
-    let server =
-        TestServer::start_with_config_file_in_dir(&exposed, tempfile::tempdir().unwrap(), config_dir).await;
+    let server = TestServer::start_with_config_file_in_dir(
+        &exposed,
+        tempfile::tempdir().unwrap(),
+        config_dir,
+    )
+    .await;
     let old = format!("Bearer {OPERATOR_TOKEN}");
     let new = format!("Bearer {ROTATED_TOKEN}");
-    assert_eq!(call(&server, &Method::GET, "/v1/store", Some(&old)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&server, &Method::GET, "/v1/store", Some(&old)).await.0,
+        StatusCode::OK
+    );
 
     // Rotation: the operator's token is replaced by a new digest.
     let rotated = format!(
@@ -196,11 +278,16 @@ async fn tokens_rotate_with_a_config_edit_and_the_last_one_cannot_be_removed_fro
         digest(ROTATED_TOKEN)
     );
     server.rewrite_config(&rotated);
-    eventually(Duration::from_secs(20), "the rotated token is accepted", || async {
-        call(&server, &Method::GET, "/v1/store", Some(&new)).await.0 == StatusCode::OK
-    })
+    eventually(
+        Duration::from_secs(20),
+        "the rotated token is accepted",
+        || async { call(&server, &Method::GET, "/v1/store", Some(&new)).await.0 == StatusCode::OK },
+    )
     .await;
-    assert_eq!(call(&server, &Method::GET, "/v1/store", Some(&old)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&server, &Method::GET, "/v1/store", Some(&old)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Removing every token from a service listening beyond loopback is
     // refused, and the tokens in force stay in force.
@@ -212,8 +299,14 @@ async fn tokens_rotate_with_a_config_edit_and_the_last_one_cannot_be_removed_fro
             .is_some_and(|m| m.contains("without authentication"))
     })
     .await;
-    assert_eq!(call(&server, &Method::GET, "/v1/store", None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(call(&server, &Method::GET, "/v1/store", Some(&new)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(&server, &Method::GET, "/v1/store", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&server, &Method::GET, "/v1/store", Some(&new)).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

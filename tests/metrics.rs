@@ -116,7 +116,10 @@ fn asking(id: &str, text: &str) -> serde_json::Value {
 /// line of the text.
 fn no_label_holds(metrics: &Metrics, ids: &[String]) {
     for id in ids {
-        assert!(!metrics.text.contains(id.as_str()), "the id {id:?} is in the scrape");
+        assert!(
+            !metrics.text.contains(id.as_str()),
+            "the id {id:?} is in the scrape"
+        );
     }
     for value in metrics.label_values() {
         for id in ids {
@@ -178,7 +181,11 @@ async fn every_family_appears_and_moves_between_two_scrapes() {
         server.config().await["version"] == 2
     })
     .await;
-    std::fs::write(&path, format!("{text}\n[decision]\ndeadline_ms = \"soon\"\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{text}\n[decision]\ndeadline_ms = \"soon\"\n"),
+    )
+    .unwrap();
     eventually(Duration::from_secs(30), "the edit is refused", || async {
         !server.config().await["last_error"].is_null()
     })
@@ -205,10 +212,19 @@ async fn every_family_appears_and_moves_between_two_scrapes() {
         &before,
         &after,
         "escalator_decision_reasons_total",
-        &[("action", "escalate"), ("reason", "topic-guard/cancellation")],
+        &[
+            ("action", "escalate"),
+            ("reason", "topic-guard/cancellation"),
+        ],
         4.0,
     );
-    grew(&before, &after, "escalator_decision_duration_seconds", &[], 4.0);
+    grew(
+        &before,
+        &after,
+        "escalator_decision_duration_seconds",
+        &[],
+        4.0,
+    );
     // Votes, per built-in trigger and per plugin.
     grew(
         &before,

@@ -119,7 +119,11 @@ async fn seed(server: &TestServer) -> (Vec<String>, Vec<String>) {
         &[
             ("customer", "my parcel never arrived", None),
             ("ai", "I am sorry, let me check", Some(0.3)),
-            ("customer", "this is useless, I want to talk to a human now", None),
+            (
+                "customer",
+                "this is useless, I want to talk to a human now",
+                None,
+            ),
         ],
         &[("customer", "how do I change my password?", None)],
         &[
@@ -154,7 +158,6 @@ async fn seed(server: &TestServer) -> (Vec<String>, Vec<String>) {
     let response = server
         .client
         .post(format!("{}/v1/outcomes", server.base))
-        .bearer_auth(TOKEN)
         .json(&events)
         .send()
         .await
@@ -166,7 +169,6 @@ async fn seed(server: &TestServer) -> (Vec<String>, Vec<String>) {
         let page: Value = server
             .client
             .get(format!("{}/v1/decisions?limit=1000", server.base))
-            .bearer_auth(TOKEN)
             .send()
             .await
             .unwrap()
@@ -176,7 +178,10 @@ async fn seed(server: &TestServer) -> (Vec<String>, Vec<String>) {
         if page["decisions"].as_array().map_or(0, Vec::len) >= decisions.len() {
             break;
         }
-        assert!(Instant::now() < deadline, "the log never held the decisions");
+        assert!(
+            Instant::now() < deadline,
+            "the log never held the decisions"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     (decisions, conversations)
@@ -196,7 +201,11 @@ fn schemathesis_config(decisions: &[String], conversations: &[String]) -> String
     };
     let accepted = r#"["2xx", "401", "403", "404", "409", "429", "5xx""#;
     format!(
-        r#"[dictionaries.decisions]
+        r#"# A body over 1 MiB is refused for its size before it is read as JSON.
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
+[dictionaries.decisions]
 values = [{decisions}]
 
 [dictionaries.conversations]
@@ -242,12 +251,29 @@ async fn schemathesis_finds_no_disagreement_between_the_server_and_its_document(
         "[auth.tokens.contract]\nrole = \"operator\"\nsha256 = \"{}\"\n",
         hex::encode(sha2::Sha256::digest(TOKEN))
     );
-    let server = TestServer::start(&config, &["vip-accounts", "topic-guard", "loop-detector"]).await;
+    let mut server =
+        TestServer::start(&config, &["vip-accounts", "topic-guard", "loop-detector"]).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {TOKEN}").parse().unwrap(),
+    );
+    server.client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let (decisions, conversations) = seed(&server).await;
     let work = tempfile::tempdir().unwrap();
     let config_file = work.path().join("schemathesis.toml");
-    std::fs::write(&config_file, schemathesis_config(&decisions, &conversations)).unwrap();
+    std::fs::write(
+        &config_file,
+        schemathesis_config(&decisions, &conversations),
+    )
+    .unwrap();
     let url = format!("{}/openapi.json", server.base);
+    // Bounded for the test suite; a longer hunt sets these.
+    let examples = std::env::var("ESCALATOR_SCHEMATHESIS_EXAMPLES").unwrap_or("40".into());
+    let seed = std::env::var("ESCALATOR_SCHEMATHESIS_SEED").unwrap_or("20260131".into());
     let started = Instant::now();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(st)
@@ -256,7 +282,7 @@ async fn schemathesis_finds_no_disagreement_between_the_server_and_its_document(
             .arg(&config_file)
             .args(["--no-color", "run", &url])
             .args(["--checks", "all"])
-            .args(["--max-examples", "40", "--seed", "20260131"])
+            .args(["--max-examples", &examples, "--seed", &seed])
             .args(["--workers", "1", "--generation-database", "none"])
             .args(["--header", &format!("Authorization: Bearer {TOKEN}")])
             .args(["--request-timeout", "60"])
@@ -265,11 +291,18 @@ async fn schemathesis_finds_no_disagreement_between_the_server_and_its_document(
     })
     .await
     .unwrap();
-    let report = format!(
+    // Reproductions quote whole bodies, up to megabytes on one line.
+    let report: String = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
-    );
+    )
+    .lines()
+    .map(|l| match l.char_indices().nth(2000) {
+        Some((i, _)) => format!("{} …\n", &l[..i]),
+        None => format!("{l}\n"),
+    })
+    .collect();
     eprintln!(
         "schemathesis ran for {:.0} s:\n{report}",
         started.elapsed().as_secs_f64()

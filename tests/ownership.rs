@@ -154,7 +154,8 @@ async fn a_plugin_built_against_interface_0_1_still_loads_and_votes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plugin_built_against_interface_0_2_still_loads_and_votes() {
-    let config = "[store]\nenabled = false\n[plugins.legacy-v02]\nsettings = { keyword = \"plan\" }\n";
+    let config =
+        "[store]\nenabled = false\n[plugins.legacy-v02]\nsettings = { keyword = \"plan\" }\n";
     let server = TestServer::start(config, &["legacy-v02"]).await;
     let legacy = server.plugin_status("legacy-v02").await.unwrap();
     assert_eq!(legacy["status"], "active", "{legacy}");

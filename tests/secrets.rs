@@ -48,10 +48,7 @@ fn config(label: &str) -> String {
 /// Panics when `text`, from `what`, holds any secret value.
 fn assert_clean(what: &str, text: &str) {
     for secret in SECRETS {
-        assert!(
-            !text.contains(secret),
-            "{what} leaks {secret:?}:\n{text}"
-        );
+        assert!(!text.contains(secret), "{what} leaks {secret:?}:\n{text}");
     }
 }
 
@@ -116,10 +113,31 @@ fn secret_settings_reach_the_plugin_and_appear_nowhere_else() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(scenario(&logs));
+    let (server, mut seen) = runtime.block_on(service());
+    // The command line runs its own runtime, so outside this one.
+    seen.extend(command_line(&server.config_path()));
+    for (what, text) in &seen {
+        assert_clean(what, text);
+    }
+
+    // What the plugin printed and logged reached the log, scrubbed.
+    runtime.block_on(async { drop(server) });
+    let log = logs.text();
+    for line in [
+        "stdout api_key=[secret]",
+        "stderr backup_key=[secret]",
+        "log pin=[secret]",
+        "the key [secret] is refused",
+    ] {
+        assert!(log.contains(line), "{line:?} not logged");
+    }
+    assert_clean("the log", &log);
 }
 
-async fn scenario(logs: &Captured) {
+/// The service's side: what it shows, decides and replays, with the
+/// secrets in force and after a candidate tried to leak one. Returns the
+/// server, its config restored, and every answer it gave.
+async fn service() -> (TestServer, Vec<(String, String)>) {
     let plugins = tempfile::tempdir().unwrap();
     std::fs::copy(
         example_plugin("secret-echo"),
@@ -155,7 +173,10 @@ async fn scenario(logs: &Captured) {
 
     let shown = server.config().await;
     let section = &shown["config"]["plugins"];
-    assert_eq!(section["secret-echo"]["settings"]["api_key"]["secret"], true);
+    assert_eq!(
+        section["secret-echo"]["settings"]["api_key"]["secret"],
+        true
+    );
     assert_eq!(section["secret-echo"]["settings"]["pin"]["secret"], true);
     assert_eq!(section["secret-echo"]["settings"]["label"], "visible-label");
     assert_eq!(
@@ -174,7 +195,11 @@ async fn scenario(logs: &Captured) {
     assert_eq!(v["reason"], "[secret]");
     assert_eq!(v["routing"]["queue"], "[secret]");
     let detail = v["detail"].as_str().unwrap();
-    for (name, value) in [("api_key", API_KEY), ("backup_key", BACKUP_KEY), ("pin", PIN)] {
+    for (name, value) in [
+        ("api_key", API_KEY),
+        ("backup_key", BACKUP_KEY),
+        ("pin", PIN),
+    ] {
         let received = format!(
             "{name} [secret] ({} chars, fnv {:08x})",
             value.len(),
@@ -191,10 +216,7 @@ async fn scenario(logs: &Captured) {
     let d = server.decide(&body).await;
     let v = vote(&d, "plugin:secret-echo");
     assert_eq!(v["error"]["kind"], "plugin_error", "{v}");
-    assert_eq!(
-        v["error"]["message"],
-        "cannot reach the CRM with [secret]"
-    );
+    assert_eq!(v["error"]["message"], "cannot reach the CRM with [secret]");
     seen.push(("decide (failed vote)".into(), d.to_string()));
 
     eventually(Duration::from_secs(30), "both decisions logged", || async {
@@ -248,18 +270,24 @@ async fn scenario(logs: &Captured) {
         assert!(status.is_success(), "GET {path}: {status} {text}");
         seen.push((format!("GET {path}"), text));
     }
-    let decision = seen.iter().find(|(w, _)| w.starts_with("GET /v1/decisions/"));
+    let decision = seen
+        .iter()
+        .find(|(w, _)| w.starts_with("GET /v1/decisions/"));
     assert!(
         decision.is_some_and(|(_, t)| t.contains("[secret]")),
         "the logged decision holds the scrubbed vote"
     );
 
-    // The command line: `check` shows secrets as `check` shows them in the
-    // API, `eval` prints the scrubbed vote, a refused validation its
-    // scrubbed error.
-    let config_path = server.config_path();
-    let config_arg = config_path.to_str().unwrap();
     server.rewrite_config(&config("visible-label"));
+    (server, seen)
+}
+
+/// The command line on the same config file: `check` shows secrets as the
+/// API does, `eval` prints the scrubbed vote, a refused validation its
+/// scrubbed error. Returns what each printed.
+fn command_line(config_path: &std::path::Path) -> Vec<(String, String)> {
+    let mut seen = Vec::new();
+    let config_arg = config_path.to_str().unwrap();
     let plugin = example_plugin("secret-echo");
     let plugin = plugin.to_str().unwrap();
     let (code, out) = escalator_cli(&["check", plugin, "-c", config_arg]);
@@ -294,21 +322,5 @@ async fn scenario(logs: &Captured) {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("[secret]"), "{out}");
     seen.push(("escalator eval".into(), out));
-
-    for (what, text) in &seen {
-        assert_clean(what, text);
-    }
-
-    // What the plugin printed and logged reached the log, scrubbed.
-    drop(server);
-    let log = logs.text();
-    for line in [
-        "stdout api_key=[secret]",
-        "stderr backup_key=[secret]",
-        "log pin=[secret]",
-        "the key [secret] is refused",
-    ] {
-        assert!(log.contains(line), "{line:?} not logged");
-    }
-    assert_clean("the log", &log);
+    seen
 }

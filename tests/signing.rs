@@ -120,6 +120,27 @@ fn keygen_sign_and_verify_on_the_command_line() {
     let (code, out) = escalator_cli(&["verify", p, "-c", config.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&format!("ci (key id {key_id})")), "{out}");
+    // `check` runs the verify step too, under the config's [trust].
+    let (code, out) = escalator_cli(&["check", p, "-c", config.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("signature  verified: ci (key id {key_id})")),
+        "{out}"
+    );
+    let unsigned = install(dir.path(), "topic-guard", "topic-guard");
+    std::fs::write(
+        &config,
+        "[trust]\nrequire_signatures = true\nkeys = { ci = \"release.pub\" }\n",
+    )
+    .unwrap();
+    let (code, out) = escalator_cli(&[
+        "check",
+        unsigned.to_str().unwrap(),
+        "-c",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAILED at step `verify`"), "{out}");
 
     // Another key.
     let other = keygen(dir.path(), "other");

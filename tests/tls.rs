@@ -31,7 +31,11 @@ async fn the_api_is_served_over_tls_with_the_configured_certificate() {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let config_dir = tempfile::tempdir().unwrap();
     std::fs::write(config_dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
-    std::fs::write(config_dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    std::fs::write(
+        config_dir.path().join("key.pem"),
+        cert.signing_key.serialize_pem(),
+    )
+    .unwrap();
     let server = TestServer::start_unready_with_config_file_in_dir(
         "[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
         tempfile::tempdir().unwrap(),
@@ -40,7 +44,9 @@ async fn the_api_is_served_over_tls_with_the_configured_certificate() {
     .await;
 
     let mut roots = RootCertStore::empty();
-    roots.add(CertificateDer::from(cert.cert.der().to_vec())).unwrap();
+    roots
+        .add(CertificateDer::from(cert.cert.der().to_vec()))
+        .unwrap();
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let client = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

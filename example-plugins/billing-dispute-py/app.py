@@ -81,7 +81,9 @@ class WitWorld(wit_world.WitWorld):
             name="billing-dispute",
             version="0.1.0",
             description="Escalates large, repeated or chargeback-bound billing disputes",
-            settings=[types.SettingSpec(n, k, d, desc) for n, k, d, desc in SETTINGS],
+            settings=[types.SettingSpec(n, k, d, desc, secret=False)
+                      for n, k, d, desc in SETTINGS],
+            reads=None,
         )
 
     def validate_settings(self, settings) -> None:

@@ -6,7 +6,7 @@
 // componentize-js has no Intl time-zone data, so the rule carries its own
 // table of UTC offsets with the United States' and the European Union's
 // daylight-saving rules; the `utc_offsets` setting adds or overrides zones.
-import { log } from "escalator:rules/host@0.2.0";
+import { log } from "escalator:rules/host@0.3.0";
 
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
@@ -91,7 +91,8 @@ export function describe() {
     name: "business-hours",
     version: "0.1.0",
     description: "Outside business hours in the customer's zone, turns soft escalations into callback offers",
-    settings: SETTINGS.map(([name, kind, dflt, description]) => ({ name, kind, default: dflt, description })),
+    settings: SETTINGS.map(([name, kind, dflt, description]) => ({ name, kind, default: dflt, description, secret: false })),
+    reads: undefined,
   };
 }
 

@@ -93,8 +93,12 @@ fn main() {
     let live = Arc::new(LiveConfig::fixed(config.clone()));
     let registry = Arc::new(Registry::new(Runtime::new(None).unwrap()));
     registry.reload_until_settled(&config);
-    let _watch = escalator::server::watch::start(live, registry.clone(), escalator::audit::Audit::log_only())
-        .unwrap();
+    let _watch = escalator::server::watch::start(
+        live,
+        registry.clone(),
+        escalator::audit::Audit::log_only(),
+    )
+    .unwrap();
 
     println!("reload latency, file rename to new generation live ({rounds} rounds each)");
     let cached = measure(&registry, dir.path(), rounds, |i| versions[i % 2].clone());

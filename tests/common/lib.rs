@@ -179,7 +179,8 @@ impl TestServer {
         dir: tempfile::TempDir,
         config_dir: tempfile::TempDir,
     ) -> TestServer {
-        let server = TestServer::start_unready_with_config_file_in_dir(config_toml, dir, config_dir).await;
+        let server =
+            TestServer::start_unready_with_config_file_in_dir(config_toml, dir, config_dir).await;
         server.wait_ready().await;
         server
     }

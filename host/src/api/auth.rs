@@ -130,7 +130,9 @@ fn identify_request<'a>(
         }
         (Some(_), Some(_)) => return Err(malformed),
     };
-    let value = value.to_str().map_err(|_| Unauthenticated { ..malformed })?;
+    let value = value
+        .to_str()
+        .map_err(|_| Unauthenticated { ..malformed })?;
     let Some((scheme, token)) = value.split_once(' ') else {
         return Err(malformed);
     };

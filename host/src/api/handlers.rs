@@ -195,10 +195,7 @@ pub struct ConfigView {
 pub async fn config(State(state): State<AppState>) -> Json<ConfigView> {
     Json(ConfigView {
         status: state.config.status(),
-        config: crate::plugin::secrets::config_json(
-            &state.config.get(),
-            &state.registry.current(),
-        ),
+        config: crate::plugin::secrets::config_json(&state.config.get(), &state.registry.current()),
     })
 }
 

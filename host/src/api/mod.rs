@@ -88,7 +88,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/replay", post(replay::replay))
         .route("/v1/audit", get(audit::audit))
         .route("/metrics", get(scrape::metrics))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::operator));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::operator,
+        ));
     Router::new()
         .merge(open)
         .merge(clients)

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::error::Body as ErrorBody;
 use super::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
-use super::{handlers, kpi, log, replay, review};
+use super::{audit, handlers, kpi, log, replay, review, scrape};
 
 /// The name of the bearer security scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -50,6 +50,8 @@ pub const BEARER: &str = "bearer";
         kpi::kpis,
         review::review,
         replay::replay,
+        audit::audit,
+        scrape::metrics,
         handlers::healthz,
         handlers::readyz,
         document,

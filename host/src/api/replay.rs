@@ -5,18 +5,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::{Extension, Json};
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ApiError;
+use super::auth::Caller;
 use super::error::Body as ErrorBody;
 use super::log::{bad_query, db};
-use super::auth::Caller;
+use super::request::read_json_body;
 use super::state::AppState;
 use crate::audit::{Change, Outcome};
 use crate::config::Config;
@@ -100,8 +100,11 @@ pub struct ReplayResponse {
             candidate configuration does not parse, or a value is out of range; `field` \
             names it.", body = ErrorBody),
         (status = 404, description = "`store_disabled`: `[store] enabled = false`.", body = ErrorBody),
+        (status = 408, description = "`body_timeout`: the body did not arrive within \
+            `[server] body_read_timeout_ms`.", body = ErrorBody),
         (status = 409, description = "`replay_running`: another replay is running on this \
             server.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body exceeds 1 MiB.", body = ErrorBody),
         (status = 500, description = "`internal`: see the server log.", body = ErrorBody),
         (status = 503, description = "`store_unavailable`: the log's database is not open \
             or did not answer.", body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait."))),
@@ -111,8 +114,12 @@ pub struct ReplayResponse {
 pub async fn replay(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Json<ReplayResponse>, ApiError> {
+    // Read like every other body: within 1 MiB and the body timeout, with
+    // the API's JSON errors (the default extractor answered plain text).
+    let timeout_ms = state.config.get().server.body_read_timeout_ms;
+    let body = read_json_body(request.into_body(), timeout_ms).await?;
     let request: ReplayRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ReplayRequest::default()
     } else {

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
     AdditionalProperties, AnyOfBuilder, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema,
     SchemaType, Type,
 };
-use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::config::{InputLimits, Tag};
@@ -251,7 +251,9 @@ impl PartialSchema for MessageInput {
                 AnyOfBuilder::new()
                     .item(has_text)
                     .item(has_event)
-                    .description(Some("`text` may be left out when an `event` stands for it.")),
+                    .description(Some(
+                        "`text` may be left out when an `event` stands for it.",
+                    )),
             )
             .title(Some("SystemMessage"));
         OneOfBuilder::new()
@@ -393,7 +395,9 @@ impl OutcomeBatchBody {
             .description(Some(description))
             .property(
                 "event_id",
-                OutcomeBatchBody::id("The sender's id for the event; a second event with it is a repeat."),
+                OutcomeBatchBody::id(
+                    "The sender's id for the event; a second event with it is a repeat.",
+                ),
             )
             .required("event_id")
             .property("type", one_of_names(&[kind]))
@@ -423,10 +427,7 @@ impl OutcomeBatchBody {
                 b.property(*name, f).required(*name)
             } else {
                 // A null field is an absent one.
-                b.property(
-                    *name,
-                    OneOfBuilder::new().item(f).item(null()),
-                )
+                b.property(*name, OneOfBuilder::new().item(f).item(null()))
             };
         }
         b
@@ -470,7 +471,11 @@ impl PartialSchema for OutcomeBatchBody {
                 "human_first_reply",
                 "The human's first reply to the customer; its `text` is scored for context \
                  completeness.",
-                &[("agent", Name, false), ("queue", Name, false), ("text", Text, false)],
+                &[
+                    ("agent", Name, false),
+                    ("queue", Name, false),
+                    ("text", Text, false),
+                ],
                 false,
             ))
             .item(transferred)
@@ -486,7 +491,12 @@ impl PartialSchema for OutcomeBatchBody {
                 &[("by", OneOf(&["ai", "human"]), true)],
                 false,
             ))
-            .item(e("reopened", "A resolved conversation came back.", &[], false))
+            .item(e(
+                "reopened",
+                "A resolved conversation came back.",
+                &[],
+                false,
+            ))
             .item(e(
                 "abandoned",
                 "The customer left before it was resolved.",
@@ -577,8 +587,12 @@ pub struct DecisionsQuery {
     /// Page size, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^([0-9a-fA-F]{2})*$")]
+    /// `next_cursor` of the previous page: opaque, though its pattern
+    /// tells what the server reads (the hex of a time in µs, `/`, and a
+    /// decision id).
+    #[param(
+        pattern = "^(2[dD])?(3[0-9]){1,18}2[fF](2[0-9a-fA-F]|[3-6][0-9a-fA-F]|7[0-9a-eA-E])*$"
+    )]
     pub cursor: Option<String>,
 }
 

@@ -16,6 +16,19 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// `GET /metrics`: every family in the Prometheus text format. Gauges of
 /// state (generation, breakers, the decision log's queue and spool) are
 /// read now, so they are current whenever Prometheus asks.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    responses((
+        status = 200,
+        description = "Every metric family in the Prometheus text format 0.0.4.",
+        content_type = "text/plain",
+        body = String,
+    )),
+    security(("bearer" = ["operator"])),
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     telemetry::service::observe_plugins(&state.registry.current());
     telemetry::service::observe_config(state.config.status().version);

@@ -10,7 +10,12 @@ use crate::plugin::registry::{PluginSet, ReloadSummary};
 use crate::plugin::status::LoadState;
 
 /// Records a reload of the configuration file, given its status before.
-pub fn config_reload(audit: &Audit, before: &ConfigStatus, result: &ConfigReload, after: &ConfigStatus) {
+pub fn config_reload(
+    audit: &Audit,
+    before: &ConfigStatus,
+    result: &ConfigReload,
+    after: &ConfigStatus,
+) {
     let (outcome, offered, detail) = match result {
         ConfigReload::Unchanged => return,
         ConfigReload::Applied => (Outcome::Applied, after.sha256.clone(), None),

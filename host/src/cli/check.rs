@@ -5,8 +5,10 @@ use std::path::Path;
 
 use super::load;
 use crate::decision::signals::Signals;
-use crate::plugin::gate::SMOKE;
+use crate::plugin::file::name_of;
+use crate::plugin::gate::{self, SMOKE};
 use crate::plugin::{Entropy, alone, interface, to_wit_input};
+use crate::signing::Verification;
 
 /// Runs `check`.
 pub fn run(
@@ -24,6 +26,24 @@ pub fn run(
         path.display(),
         loaded.load.bytes
     )?;
+    // The verify step comes first in the gate, so its refusal is the one
+    // reported; the file was read once already to fingerprint it.
+    let sha256 = match &loaded.load.plugin {
+        Ok(p) => p.sha256.clone(),
+        Err(f) => f.sha256.clone(),
+    };
+    let signature = if sha256.is_empty() {
+        None
+    } else {
+        match gate::verify(&name_of(path), path, &sha256, &config.trust) {
+            Ok(v) => Some(v),
+            Err(f) => {
+                writeln!(out, "sha256     {}", f.sha256)?;
+                writeln!(out, "FAILED at step `{}`: {}", f.step, f.message)?;
+                return Ok(1);
+            }
+        }
+    };
     let plugin = match loaded.load.plugin {
         Ok(p) => p,
         Err(f) => {
@@ -33,6 +53,17 @@ pub fn run(
         }
     };
     writeln!(out, "sha256     {}", plugin.sha256)?;
+    match signature {
+        Some(Verification::Verified(s)) => writeln!(
+            out,
+            "signature  verified: {} (key id {}), {}",
+            s.key, s.key_id, s.digest
+        )?,
+        Some(Verification::Unverified { problem }) => {
+            writeln!(out, "signature  unverified (not required): {problem}")?
+        }
+        Some(Verification::Unsigned) | None => writeln!(out, "signature  none")?,
+    }
     writeln!(
         out,
         "plugin     {} {}",

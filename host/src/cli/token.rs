@@ -50,12 +50,20 @@ mod tests {
         let mut out = Vec::new();
         new("helpdesk", "client", &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let token = text.lines().next().unwrap().strip_prefix("token:  ").unwrap();
+        let token = text
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("token:  ")
+            .unwrap();
         assert!(token.starts_with("esc_") && token.len() == 68, "{token}");
         let mut hashed = Vec::new();
         hash(&mut format!("{token}\n").as_bytes(), &mut hashed).unwrap();
         let digest = String::from_utf8(hashed).unwrap();
-        assert!(text.contains(&format!("sha256 = \"{}\"", digest.trim())), "{text}");
+        assert!(
+            text.contains(&format!("sha256 = \"{}\"", digest.trim())),
+            "{text}"
+        );
         let c = crate::config::Config::parse(&text[text.find("[auth").unwrap()..]).unwrap();
         assert_eq!(
             crate::api::auth::identify(&c.auth.tokens, token).map(|t| t.name.as_str()),

@@ -130,7 +130,9 @@ impl RawAuth {
                 ));
             }
             let (digest, from) = match (raw.sha256, raw.env, raw.file) {
-                (Some(hex_digest), None, None) => (parse_digest(&key, &hex_digest)?, "sha256".into()),
+                (Some(hex_digest), None, None) => {
+                    (parse_digest(&key, &hex_digest)?, "sha256".into())
+                }
                 (None, Some(var), None) => read_token(&key, SecretSource::Env(var), base)?,
                 (None, None, Some(path)) => read_token(&key, SecretSource::File(path), base)?,
                 _ => {
@@ -144,7 +146,10 @@ impl RawAuth {
             if let Some(other) = tokens.iter().find(|t: &&ApiToken| t.digest == digest) {
                 return Err(invalid(
                     &key,
-                    format!("the same token as auth.tokens.{}; give each caller its own", other.name),
+                    format!(
+                        "the same token as auth.tokens.{}; give each caller its own",
+                        other.name
+                    ),
                 ));
             }
             tokens.push(ApiToken {
@@ -225,15 +230,24 @@ mod tests {
         assert_eq!(t[1].from, "file ops.token");
         // The view never carries a digest or the token.
         let shown = serde_json::to_string(&c.auth).unwrap();
-        assert!(!shown.contains(&digest) && !shown.contains("ops-token"), "{shown}");
+        assert!(
+            !shown.contains(&digest) && !shown.contains("ops-token"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn bad_tokens_are_refused_naming_the_key() {
         let cases = [
             ("[auth.tokens.a]\nrole = \"client\"\n", "auth.tokens.a"),
-            ("[auth.tokens.a]\nrole = \"client\"\nsha256 = \"abc\"\n", "auth.tokens.a.sha256"),
-            ("[auth.tokens.a]\nrole = \"admin\"\nsha256 = \"abc\"\n", "admin"),
+            (
+                "[auth.tokens.a]\nrole = \"client\"\nsha256 = \"abc\"\n",
+                "auth.tokens.a.sha256",
+            ),
+            (
+                "[auth.tokens.a]\nrole = \"admin\"\nsha256 = \"abc\"\n",
+                "admin",
+            ),
             (
                 "[auth.tokens.\"a b\"]\nrole = \"client\"\nenv = \"X\"\n",
                 "auth.tokens.a b",
@@ -272,13 +286,19 @@ mod tests {
         let open = AuthConfig::default();
         assert!(open.check_exposure("127.0.0.1:80".parse().unwrap()).is_ok());
         assert!(open.check_exposure("[::1]:80".parse().unwrap()).is_ok());
-        let err = open.check_exposure("0.0.0.0:80".parse().unwrap()).unwrap_err();
+        let err = open
+            .check_exposure("0.0.0.0:80".parse().unwrap())
+            .unwrap_err();
         assert!(err.contains("allow_unauthenticated"), "{err}");
         let allowed = AuthConfig {
             allow_unauthenticated: true,
             ..AuthConfig::default()
         };
-        assert!(allowed.check_exposure("0.0.0.0:80".parse().unwrap()).is_ok());
+        assert!(
+            allowed
+                .check_exposure("0.0.0.0:80".parse().unwrap())
+                .is_ok()
+        );
         assert!(Role::Operator.grants(Role::Client));
         assert!(!Role::Client.grants(Role::Operator));
     }

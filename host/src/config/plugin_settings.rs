@@ -183,11 +183,7 @@ pub fn digest(text: &str) -> String {
 pub fn toml_text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
-        toml::Value::Array(items) => items
-            .iter()
-            .map(toml_text)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        toml::Value::Array(items) => items.iter().map(toml_text).collect::<Vec<_>>().join("\n"),
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Float(f) => f.to_string(),
         toml::Value::Boolean(b) => b.to_string(),
@@ -233,7 +229,10 @@ mod tests {
         );
         assert_eq!(shown["pin"]["sha256"].as_str().unwrap().len(), 12);
         let text = shown.to_string();
-        assert!(!text.contains("sk-live") && !text.contains("93417"), "{text}");
+        assert!(
+            !text.contains("sk-live") && !text.contains("93417"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -54,9 +54,8 @@ impl SecretSource {
             SecretSource::File(path) => {
                 let bytes = read_regular(path, MAX_SECRET_FILE, "the secret file limit")
                     .map_err(|e| invalid(key, format!("cannot read {}: {e}", path.display())))?;
-                let mut text = String::from_utf8(bytes).map_err(|_| {
-                    invalid(key, format!("{} is not UTF-8 text", path.display()))
-                })?;
+                let mut text = String::from_utf8(bytes)
+                    .map_err(|_| invalid(key, format!("{} is not UTF-8 text", path.display())))?;
                 if text.ends_with('\n') {
                     text.pop();
                     if text.ends_with('\r') {
@@ -106,7 +105,10 @@ mod tests {
             .read("auth.tokens.x")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("auth.tokens.x") && err.contains("empty"), "{err}");
+        assert!(
+            err.contains("auth.tokens.x") && err.contains("empty"),
+            "{err}"
+        );
 
         let err = SecretSource::Env("ESCALATOR_TEST_SURELY_UNSET_VAR".into())
             .read("k")

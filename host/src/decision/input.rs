@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::InputLimits;
 use crate::decision::ownership::Ownership;
 
-/// Longest accepted `conversation_id`, in bytes.
+/// Longest accepted `conversation_id`, in characters.
 pub const MAX_ID_LEN: usize = 256;
 
 /// Why a request body was refused.
@@ -248,9 +248,9 @@ pub struct Attachment {
 
 /// Most attachments on one message.
 pub const MAX_ATTACHMENTS: usize = 32;
-/// Longest name, agent, queue or media type, in bytes.
+/// Longest name, agent, queue or media type, in characters.
 pub const MAX_NAME: usize = 256;
-/// Longest attachment URL or event reason, in bytes.
+/// Longest attachment URL or event reason, in characters.
 pub const MAX_LONG: usize = 4096;
 
 /// The customer in the conversation.
@@ -451,12 +451,16 @@ fn timestamp(path: &str, s: &str) -> Result<DateTime<Utc>, InputError> {
     Ok(t)
 }
 
-/// Refuses a string longer than `max` bytes.
+/// Refuses a string longer than `max` characters (as JSON Schema counts
+/// `maxLength`, so the API's document can state the bound).
 fn bounded(path: &str, value: Option<&str>, max: usize) -> Result<(), InputError> {
     match value {
-        Some(v) if v.len() > max => Err(field(
+        Some(v) if v.chars().count() > max => Err(field(
             path,
-            format!("must be at most {max} bytes, got {}", v.len()),
+            format!(
+                "must be at most {max} characters, got {}",
+                v.chars().count()
+            ),
         )),
         _ => Ok(()),
     }
@@ -504,10 +508,10 @@ fn validate(
     if raw.conversation_id.trim().is_empty() {
         return Err(field("conversation_id", "must not be empty"));
     }
-    if raw.conversation_id.len() > MAX_ID_LEN {
+    if raw.conversation_id.chars().count() > MAX_ID_LEN {
         return Err(field(
             "conversation_id",
-            format!("must be at most {MAX_ID_LEN} bytes"),
+            format!("must be at most {MAX_ID_LEN} characters"),
         ));
     }
     let now = match &raw.now {
@@ -680,6 +684,14 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(field_of(body), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters_as_the_api_document_states() {
+        let id = "é".repeat(MAX_ID_LEN);
+        assert!(parse(&format!(r#"{{"conversation_id":"{id}"}}"#)).is_ok());
+        let longer = format!(r#"{{"conversation_id":"{id}é"}}"#);
+        assert_eq!(field_of(&longer), "conversation_id");
     }
 
     #[test]

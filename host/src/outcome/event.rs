@@ -13,10 +13,10 @@ use crate::decision::input::InputError;
 pub const MAX_BATCH: usize = 1000;
 
 /// Longest id (`event_id`, `conversation_id`, `decision_id`) and name
-/// (`agent`, `queue`), in bytes.
+/// (`agent`, `queue`), in characters.
 pub const MAX_ID: usize = 256;
 
-/// Longest free text (`note`, `comment`), in bytes.
+/// Longest free text (`note`, `comment`), in characters.
 pub const MAX_TEXT: usize = 4096;
 
 /// How far ahead of the server's clock an event may be dated: help desks
@@ -330,7 +330,7 @@ fn parse_event(item: Value, at: &str, now: DateTime<Utc>) -> Result<Event, Input
 }
 
 /// Takes an id field out of `obj`: a non-empty string of at most
-/// [`MAX_ID`] bytes.
+/// [`MAX_ID`] characters.
 fn id(
     obj: &mut Map<String, Value>,
     name: &str,
@@ -342,8 +342,8 @@ fn id(
         None | Some(Value::Null) if required => Err(field(&path, "missing field")),
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Err(field(&path, "must not be empty")),
-        Some(Value::String(s)) if s.len() > MAX_ID => {
-            Err(field(&path, format!("longer than {MAX_ID} bytes")))
+        Some(Value::String(s)) if s.chars().count() > MAX_ID => {
+            Err(field(&path, format!("longer than {MAX_ID} characters")))
         }
         Some(Value::String(s)) if s.chars().any(char::is_control) => {
             Err(field(&path, "must not contain control characters"))
@@ -355,13 +355,17 @@ fn id(
 
 fn check(kind: Kind, v: Value, path: &str) -> Result<Value, InputError> {
     match (kind, &v) {
-        (Kind::Name, Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_ID => Ok(v),
+        (Kind::Name, Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= MAX_ID => {
+            Ok(v)
+        }
         (Kind::Name, Value::String(_)) => Err(field(
             path,
-            format!("must be a non-empty string of at most {MAX_ID} bytes"),
+            format!("must be a non-empty string of at most {MAX_ID} characters"),
         )),
-        (Kind::Text, Value::String(s)) if s.len() <= MAX_TEXT => Ok(v),
-        (Kind::Text, Value::String(_)) => Err(field(path, format!("longer than {MAX_TEXT} bytes"))),
+        (Kind::Text, Value::String(s)) if s.chars().count() <= MAX_TEXT => Ok(v),
+        (Kind::Text, Value::String(_)) => {
+            Err(field(path, format!("longer than {MAX_TEXT} characters")))
+        }
         (Kind::OneOf(names), Value::String(s)) if names.contains(&s.as_str()) => Ok(v),
         (Kind::OneOf(names), _) => {
             Err(field(path, format!("expected one of {}", names.join(", "))))

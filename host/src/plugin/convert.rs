@@ -193,3 +193,29 @@ pub fn from_wit_vote(source: Source, v: wit::Vote, max_bytes: usize) -> Result<V
         ..Vote::new(source, verdict)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::gate::SMOKE;
+
+    #[test]
+    fn a_rule_that_does_not_read_messages_gets_none_and_they_come_back() {
+        let mut input = to_wit_input(&SMOKE, &Signals::compute(&SMOKE));
+        let n = input.conversation.messages.len();
+        assert!(n > 0);
+        for reads in [None, Some(wit::InputParts::all())] {
+            let unread = take_unread(&mut input, reads);
+            assert_eq!(input.conversation.messages.len(), n, "{reads:?}");
+            restore_unread(&mut input, unread);
+        }
+        let unread = take_unread(
+            &mut input,
+            Some(wit::InputParts::CUSTOMER | wit::InputParts::SIGNALS),
+        );
+        assert!(input.conversation.messages.is_empty());
+        assert_eq!(input.customer.tier.as_deref(), Some("standard"));
+        restore_unread(&mut input, unread);
+        assert_eq!(input.conversation.messages.len(), n);
+    }
+}

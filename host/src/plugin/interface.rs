@@ -165,6 +165,10 @@ mod tests {
         for (old, version) in frozen.iter().zip(&SUPPORTED[1..]) {
             assert!(old.contains(&format!("package {PACKAGE}@{version};")));
         }
-        assert_eq!(SUPPORTED.len(), frozen.len() + 1, "one frozen WIT per older version");
+        assert_eq!(
+            SUPPORTED.len(),
+            frozen.len() + 1,
+            "one frozen WIT per older version"
+        );
     }
 }

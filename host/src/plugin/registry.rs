@@ -358,13 +358,24 @@ impl Registry {
                 plugin,
                 fresh: false,
             } => {
-                let error = old_status.and_then(|s| s.error.clone());
-                next.status.push(PluginStatus::active(
-                    &plugin,
-                    live_since(),
-                    last_attempt(),
-                    error,
-                ));
+                let mut error = old_status.and_then(|s| s.error.clone());
+                let mut attempt = last_attempt();
+                // This very file was refused at its signature, which holds
+                // now (it was signed again): the refusal is over, and
+                // showing it would say the serving file is unsigned.
+                if error
+                    .as_ref()
+                    .is_some_and(|e| e.step == LoadStep::Verify && e.sha256 == plugin.sha256)
+                {
+                    error = None;
+                    attempt = Some(Attempt {
+                        at: Utc::now(),
+                        sha256: plugin.sha256.clone(),
+                        outcome: AttemptOutcome::Loaded,
+                    });
+                }
+                next.status
+                    .push(PluginStatus::active(&plugin, live_since(), attempt, error));
                 next.active.push(plugin);
             }
             Verdict::Failed(failure) => {

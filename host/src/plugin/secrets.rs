@@ -268,10 +268,7 @@ mod tests {
             },
         ];
         let s = Secrets::of(&settings, |n| n != "open");
-        assert_eq!(
-            s.scrub("a sk-abcdef b sk-abcdef"),
-            "a [secret] b [secret]"
-        );
+        assert_eq!(s.scrub("a sk-abcdef b sk-abcdef"), "a [secret] b [secret]");
         // Two secrets overlapping: one marker, no tail of either.
         assert_eq!(s.scrub("<sk-abcdefgh>"), "<[secret]>");
         assert_eq!(s.scrub("tok-1111tok-1111"), "[secret]");

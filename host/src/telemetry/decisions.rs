@@ -1,21 +1,80 @@
 //! What one live decision shows: its action, tier and reasons, how long it
 //! took, and every vote in it (verdict, failure, time, fuel).
 
-use metrics::{counter, histogram};
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, RwLock};
+
+use metrics::{Counter, Histogram, counter, histogram};
 
 use super::reason;
 use super::{
-    DECISION_REASONS, DECISION_SECONDS, DECISIONS, PLUGIN_FUEL, VOTE_FAILURES, VOTE_SECONDS,
-    VOTES,
+    DECISION_REASONS, DECISION_SECONDS, DECISIONS, PLUGIN_FUEL, VOTE_FAILURES, VOTE_SECONDS, VOTES,
 };
 use crate::decision::Decision;
 use crate::decision::source::Source;
 use crate::decision::tier::Tier;
 use crate::decision::vote::{Verdict, Vote};
 
+/// Every verdict, in the order of [`Voter::votes`].
+const VERDICTS: [Verdict; 4] = [
+    Verdict::Escalate,
+    Verdict::Stay,
+    Verdict::Abstain,
+    Verdict::HandBack,
+];
+
+/// One voter's series, looked up once: finding a series by its labels
+/// costs several times recording into it, and a decision has a vote per
+/// built-in trigger and per plugin.
+struct Voter {
+    /// By verdict, as [`VERDICTS`] orders them.
+    votes: [Counter; 4],
+    seconds: Histogram,
+    /// For plugins.
+    fuel: Option<Histogram>,
+}
+
+impl Voter {
+    fn new(source: &Source) -> Voter {
+        let label = source.to_string();
+        Voter {
+            votes: VERDICTS
+                .map(|v| counter!(VOTES, "source" => label.clone(), "verdict" => verdict(v))),
+            seconds: histogram!(VOTE_SECONDS, "source" => label),
+            fuel: source
+                .plugin()
+                .map(|name| histogram!(PLUGIN_FUEL, "plugin" => name.to_owned())),
+        }
+    }
+
+    fn record(&self, vote: &Vote) {
+        let i = VERDICTS
+            .iter()
+            .position(|v| *v == vote.verdict)
+            .expect("every verdict is listed");
+        self.votes[i].increment(1);
+        self.seconds.record(micros(vote.elapsed_us));
+        if let (Some(fuel), Some(used)) = (&self.fuel, vote.fuel_used) {
+            fuel.record(used as f64);
+        }
+        // Failures are rare: looked up when they happen.
+        if let Some(e) = &vote.error {
+            let source = vote.source.to_string();
+            counter!(VOTE_FAILURES, "source" => source, "kind" => e.kind.as_str()).increment(1);
+        }
+    }
+}
+
+/// The voters seen so far: the built-in triggers and the plugin files, so
+/// bounded by the plugins directory.
+static VOTERS: LazyLock<RwLock<BTreeMap<Source, Voter>>> = LazyLock::new(Default::default);
+
 /// Records a decision answered to a client. Replays and the command line
 /// decide without calling this, so only live traffic is counted.
 pub fn decided(decision: &Decision) {
+    if !super::installed() {
+        return;
+    }
     let action = decision.action.as_str();
     let tier = tier(decision.tier);
     let leading = decision
@@ -28,23 +87,25 @@ pub fn decided(decision: &Decision) {
             .increment(1);
     }
     histogram!(DECISION_SECONDS).record(micros(decision.elapsed_us));
-    for vote in &decision.votes {
-        voted(vote);
-    }
-}
 
-/// Records one vote: built-in triggers' and plugins' alike, shadow rules'
-/// included (their sources are their own).
-fn voted(vote: &Vote) {
-    let source = vote.source.to_string();
-    counter!(VOTES, "source" => source.clone(), "verdict" => verdict(vote.verdict)).increment(1);
-    if let Some(e) = &vote.error {
-        counter!(VOTE_FAILURES, "source" => source.clone(), "kind" => e.kind.as_str())
-            .increment(1);
+    let mut new = Vec::new();
+    {
+        let voters = VOTERS.read().unwrap_or_else(|e| e.into_inner());
+        for vote in &decision.votes {
+            match voters.get(&vote.source) {
+                Some(voter) => voter.record(vote),
+                None => new.push(vote),
+            }
+        }
     }
-    histogram!(VOTE_SECONDS, "source" => source).record(micros(vote.elapsed_us));
-    if let (Source::Plugin(name), Some(fuel)) = (&vote.source, vote.fuel_used) {
-        histogram!(PLUGIN_FUEL, "plugin" => name.to_string()).record(fuel as f64);
+    if !new.is_empty() {
+        let mut voters = VOTERS.write().unwrap_or_else(|e| e.into_inner());
+        for vote in new {
+            voters
+                .entry(vote.source.clone())
+                .or_insert_with(|| Voter::new(&vote.source))
+                .record(vote);
+        }
     }
 }
 
@@ -61,8 +122,8 @@ fn tier(tier: Tier) -> &'static str {
     }
 }
 
-/// The verdict as the API names it (the verdict the vote counted as: a
-/// failed plugin's is its failure policy's).
+/// The verdict as the API names it (the one the vote counted as: a failed
+/// plugin's is its failure policy's).
 fn verdict(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Escalate => "escalate",

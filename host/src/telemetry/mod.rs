@@ -93,12 +93,21 @@ const UPKEEP: Duration = Duration::from_secs(5);
 /// running service is set again at each scrape.
 const GAUGE_IDLE: Duration = Duration::from_secs(600);
 
+/// The recorder's handle, once installed.
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Whether [`install`] has run. Handles to series are kept across calls
+/// only once it has: taken before, they would be the no-op recorder's for
+/// good.
+fn installed() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// Installs the Prometheus recorder as the process's metrics recorder,
 /// once: later calls (a second server in the same process, as the tests
 /// start them) get the same handle, and every server then renders the
 /// same process-wide counters.
 pub fn install() -> &'static PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = builder().build_recorder();
         let handle = recorder.handle();
@@ -190,16 +199,16 @@ fn describe() {
         "New plugin files that went live (loaded) or were refused (failed), by plugin"
     );
     describe_gauge!(GENERATION, "The plugin-set generation serving");
-    describe_gauge!(
-        PLUGINS,
-        "Plugin files by status (active, failed, disabled)"
-    );
+    describe_gauge!(PLUGINS, "Plugin files by status (active, failed, disabled)");
     describe_counter!(
         CONFIG_RELOADS,
         "Config file edits, by outcome (applied, refused)"
     );
     describe_gauge!(CONFIG_VERSION, "The configuration version in force");
-    describe_gauge!(STORE_QUEUE, "Decisions queued for the decision log's writer");
+    describe_gauge!(
+        STORE_QUEUE,
+        "Decisions queued for the decision log's writer"
+    );
     describe_gauge!(STORE_SPOOLED, "Records waiting in the decision log's spool");
     describe_gauge!(STORE_SPOOL_BYTES, "The decision log spool's size on disk");
     describe_counter!(

@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn a_plugin_keeps_its_first_codes_and_folds_the_rest_and_free_text() {
         let name = "reason-test-plugin";
-        assert_eq!(plugin(name, "vip_account"), "reason-test-plugin/vip_account");
+        assert_eq!(
+            plugin(name, "vip_account"),
+            "reason-test-plugin/vip_account"
+        );
         assert_eq!(
             plugin(name, "the customer is furious"),
             "reason-test-plugin/other"
@@ -112,7 +115,10 @@ mod tests {
         }
         assert_eq!(plugin(name, "one-too-many"), "reason-test-plugin/other");
         // Codes admitted before the cap keep their own value.
-        assert_eq!(plugin(name, "vip_account"), "reason-test-plugin/vip_account");
+        assert_eq!(
+            plugin(name, "vip_account"),
+            "reason-test-plugin/vip_account"
+        );
         // Another plugin has caps of its own.
         assert_eq!(plugin("reason-test-other", "c1"), "reason-test-other/c1");
     }

@@ -20,8 +20,10 @@ export function describe() {
         kind: "text-list",
         default: { tag: "text-list", val: DEFAULT_KEYWORDS },
         description: "phrases in customer messages that escalate",
+        secret: false,
       },
     ],
+    reads: undefined,
   };
 }
 

@@ -27,8 +27,10 @@ class WitWorld(wit_world.WitWorld):
                     kind=types.SettingType.TEXT_LIST,
                     default=types.SettingValue_TextList(DEFAULT_KEYWORDS),
                     description="phrases in customer messages that escalate",
+                    secret=False,
                 )
             ],
+            reads=None,
         )
 
     def validate_settings(self, settings) -> None:

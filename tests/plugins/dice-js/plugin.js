@@ -4,7 +4,7 @@
 // function of the decision, so the vote replays exactly.
 
 export function describe() {
-  return { name: "dice-js", version: "0.1.0", description: "Votes by a random draw (test fixture)", settings: [] };
+  return { name: "dice-js", version: "0.1.0", description: "Votes by a random draw (test fixture)", settings: [], reads: undefined };
 }
 
 export function validateSettings(settings) {}

@@ -18,6 +18,7 @@ class WitWorld(wit_world.WitWorld):
             version="0.1.0",
             description="Votes by a random draw (test fixture)",
             settings=[],
+            reads=None,
         )
 
     def validate_settings(self, settings) -> None:
