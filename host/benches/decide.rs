@@ -332,5 +332,97 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A conversation of `len` messages, customer and AI in turn. Each message
+/// whose index is `fresh_from` or later gets `salt` appended, so its text
+/// has not been seen before: with `fresh_from = len - 1`, only the newest
+/// message is new, as when a platform re-sends a conversation after the
+/// customer's latest message; with `fresh_from = 0`, nothing is remembered.
+fn long_conversation(len: usize, salt: &str, fresh_from: usize) -> Conversation {
+    const LINES: [&str; 8] = [
+        "Hi, my parcel was due yesterday and has not arrived",
+        "It is order 5521, shipped last week from the Leeds warehouse",
+        "Great, what time window should I expect for the delivery?",
+        "Can you also change the address to my office on Baker Street?",
+        "O pedido ainda não chegou, pode verificar de novo?",
+        "¿Puedes revisar el estado del envío otra vez, por favor?",
+        "Thanks, and will I get a text message before it arrives?",
+        "The tracking page shows an error when I open the link",
+    ];
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T14:00:00Z").unwrap();
+    let messages: Vec<serde_json::Value> = (0..len)
+        .map(|j| {
+            let at = (start + chrono::Duration::seconds(30 * j as i64)).to_rfc3339();
+            let salt = if j >= fresh_from { salt } else { "" };
+            if j % 2 == 0 {
+                serde_json::json!({"role": "customer", "at": at,
+                    "text": format!("{} ({j}){salt}", LINES[(j / 2) % LINES.len()])})
+            } else {
+                serde_json::json!({"role": "ai", "at": at,
+                    "text": format!("Let me check that for you ({j}){salt}"),
+                    "ai": {"confidence": 0.86, "intent": "order-status", "outcome": "answered"}})
+            }
+        })
+        .collect();
+    let body = serde_json::json!({
+        "conversation_id": "bench-long", "channel": "chat",
+        "now": (start + chrono::Duration::seconds(30 * len as i64)).to_rfc3339(),
+        "customer": {"id": "c-42", "tier": "pro", "account_rank": 4200},
+        "topic": {"category": "orders"},
+        "messages": messages,
+    });
+    Conversation::from_json(body.to_string().as_bytes(), chrono::Utc::now()).unwrap()
+}
+
+/// A conversation re-sent every turn: the cost of its 2nd and its 40th
+/// decision with the three Rust examples, when the earlier messages were
+/// seen by earlier decisions (the newest message is always new) and when
+/// nothing is remembered (every message new).
+fn long_conversations(c: &mut Criterion) {
+    let built = common::rust_plugins();
+    let runtime = Runtime::new(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    common::install(&built, dir.path(), 3);
+    let mut config = Config {
+        plugins_dir: dir.path().to_owned(),
+        ..Config::default()
+    };
+    common::as_instances(&mut config, 3);
+    let registry = Registry::new(Arc::clone(&runtime));
+    registry.reload_until_settled(&config);
+    let set = registry.current();
+    assert_eq!(set.active.len(), 3);
+    let mut group = c.benchmark_group("re-sent conversation");
+    let mut salt = 0u64;
+    for len in [2usize, 40] {
+        for (label, remembered) in [("earlier turns seen", true), ("nothing remembered", false)] {
+            group.bench_function(format!("decision on {len} messages, {label}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = std::time::Duration::ZERO;
+                    for _ in 0..iters {
+                        salt += 1;
+                        let fresh_from = if remembered { len - 1 } else { 0 };
+                        let conv = long_conversation(len, &format!(" #{salt}"), fresh_from);
+                        if remembered {
+                            // The earlier turns, decided before (untimed).
+                            decide(
+                                &long_conversation(len - 1, "", len),
+                                &config,
+                                &set,
+                                &runtime,
+                                false,
+                            );
+                        }
+                        let start = Instant::now();
+                        std::hint::black_box(decide(&conv, &config, &set, &runtime, false));
+                        total += start.elapsed();
+                    }
+                    total
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, long_conversations);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! votes added before the merge. Synchronous and CPU-bound; the API runs it
 //! on the blocking pool.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use crate::config::{Config, PluginMode};
 use crate::decision::context::handoff;
 use crate::decision::emotion::{EmotionPoint, trajectory};
 use crate::decision::input::{Conversation, Role};
+use crate::decision::memo::reading_of;
 use crate::decision::merge::{Action, Outcome, merge, merge_handback};
 use crate::decision::ownership::{Owner, judged};
 use crate::decision::reading::Reading;
@@ -23,6 +25,7 @@ use crate::decision::tier::{priority, tier};
 use crate::decision::triggers::{self, Context, Handback, Report};
 use crate::decision::vote::Vote;
 use crate::decision::{Decision, source::Source};
+use crate::plugin::fan_out::{Call, evaluate_all};
 use crate::plugin::{Entropy, PluginSet, Runtime, to_wit_input};
 
 /// Decides on `conversation` with `config` and the plugins of `plugins`;
@@ -38,7 +41,7 @@ pub fn decide(
     conversation: &Conversation,
     config: &Config,
     plugins: &PluginSet,
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     explain: bool,
 ) -> Decision {
     let id = uuid::Uuid::now_v7().to_string();
@@ -54,7 +57,7 @@ pub fn decide_as(
     conversation: &Conversation,
     config: &Config,
     plugins: &PluginSet,
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     explain: bool,
 ) -> Decision {
     let start = Instant::now();
@@ -72,18 +75,30 @@ pub fn decide_as(
         flagged,
     } = judged;
     let builtins = votes.len();
-    // The enforced plugins run first and the shadow rules after them, so
-    // time a shadow rule takes can never cost an enforced one its turn
-    // within the decision's deadline.
-    let (enforced_plugins, shadow_plugins): (Vec<_>, Vec<_>) = plugins
+    // Every plugin is called at once, side by side; enforced plugins are
+    // claimed first, so time a shadow rule takes can never cost an
+    // enforced one its turn within the decision's deadline.
+    let entropy = Entropy::of(&decision_id, conversation.now);
+    let calls: Vec<Call> = plugins
         .active
         .iter()
-        .partition(|p| p.config.mode != PluginMode::Shadow);
-    let entropy = Entropy::of(&decision_id, conversation.now);
-    let mut input = (!plugins.active.is_empty()).then(|| to_wit_input(conversation, &signals));
-    if let Some(input) = input.as_mut() {
-        for p in &enforced_plugins {
-            votes.push(p.evaluate(runtime, input, &config.breaker, deadline, &entropy));
+        .map(|p| Call {
+            plugin: p,
+            shadow: p.config.mode == PluginMode::Shadow,
+        })
+        .collect();
+    let mut shadow_votes = Vec::new();
+    if !calls.is_empty() {
+        let input = to_wit_input(conversation, &signals);
+        let plugin_votes =
+            evaluate_all(&calls, runtime, input, &config.breaker, deadline, &entropy);
+        for (call, mut vote) in calls.iter().zip(plugin_votes) {
+            if call.shadow {
+                vote.shadow = true;
+                shadow_votes.push(vote);
+            } else {
+                votes.push(vote);
+            }
         }
     }
     let enforced = votes.len();
@@ -99,13 +114,7 @@ pub fn decide_as(
     let shadow_judged = shadow_rules
         .filter(|s| s.triggers_changed)
         .map(|s| judge(conversation, &signals, &s.rules, false, deadline));
-    if let Some(input) = input.as_mut() {
-        for p in &shadow_plugins {
-            let mut vote = p.evaluate(runtime, input, &config.breaker, deadline, &entropy);
-            vote.shadow = true;
-            votes.push(vote);
-        }
-    }
+    votes.extend(shadow_votes);
 
     let shadow = (shadow_rules.is_some() || enforced < votes.len()).then(|| {
         let rules = shadow_rules.map_or(config, |s| &s.rules);
@@ -195,9 +204,9 @@ fn judge(
 ) -> Judged {
     let ownership = &conversation.ownership;
     let human = ownership.owner == Owner::Human;
-    let readings: Vec<Reading> = conversation
+    let readings: Vec<Arc<Reading>> = conversation
         .customer_messages()
-        .map(|m| Reading::new(&m.text, &config.triggers.scope))
+        .map(|m| reading_of(&m.text, &config.triggers.scope))
         .collect();
     let emotions = trajectory(conversation, signals, &readings, &config.triggers.sentiment);
     let statement = customer_statement(conversation, &readings, &config.triggers.confidence);

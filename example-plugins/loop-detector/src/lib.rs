@@ -2,7 +2,9 @@
 //! thing again and again, or asks outright for a human.
 
 use escalator_sdk::text::Words;
-use escalator_sdk::{Input, Level, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
+use escalator_sdk::{
+    Input, InputParts, Level, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote,
+};
 
 /// The rule; public so benchmarks can run it natively.
 pub struct LoopDetector;
@@ -37,6 +39,7 @@ impl Rule for LoopDetector {
             env!("CARGO_PKG_VERSION"),
             "Escalates when the customer repeats themselves or asks for a human",
         )
+        .reads(InputParts::MESSAGES)
         .setting(
             "repeats",
             SettingType::Integer,

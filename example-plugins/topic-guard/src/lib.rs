@@ -4,7 +4,9 @@
 //! escalation routed to the team that owns the topic.
 
 use escalator_sdk::text::Words;
-use escalator_sdk::{Input, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
+use escalator_sdk::{
+    Input, InputParts, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote,
+};
 
 /// The rule; public so benchmarks can run it natively.
 pub struct TopicGuard;
@@ -86,6 +88,9 @@ impl Rule for TopicGuard {
             env!("CARGO_PKG_VERSION"),
             "Hard-escalates cancellations, account compromise and legal threats",
         )
+        // The topic and the messages, nothing else: Escalator need not copy
+        // the customer record or the signals into each call.
+        .reads(InputParts::MESSAGES | InputParts::TOPIC)
         .setting(
             "priority",
             SettingType::Integer,

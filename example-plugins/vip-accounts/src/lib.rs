@@ -2,7 +2,9 @@
 //! account ranks within the top N, are hard-escalated with high priority to
 //! the enterprise queue.
 
-use escalator_sdk::{Input, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote};
+use escalator_sdk::{
+    Input, InputParts, PluginInfo, Rule, SettingType, SettingValue, Settings, Vote,
+};
 
 /// The rule; public so benchmarks can run it natively.
 pub struct VipAccounts;
@@ -17,6 +19,9 @@ impl Rule for VipAccounts {
             env!("CARGO_PKG_VERSION"),
             "Hard-escalates VIP tiers and top-ranked accounts with high priority",
         )
+        // Only the customer record: a conversation of forty messages is
+        // not copied in to read a tier.
+        .reads(InputParts::CUSTOMER)
         .setting(
             "tiers",
             SettingType::TextList,

@@ -128,3 +128,17 @@ pub fn no_store() -> escalator::config::StoreConfig {
         ..Default::default()
     }
 }
+
+/// Builds the interpreted examples (Python, JavaScript) and returns the
+/// directory holding `billing-dispute.wasm` and `business-hours.wasm`.
+pub fn interpreted_plugins() -> PathBuf {
+    let root = root();
+    let built = root.join("target/bench-plugins/interpreted");
+    let status = Command::new(root.join("scripts/build-interpreted-plugins"))
+        .arg(&built)
+        .env("CARGO_TARGET_DIR", root.join("target/bench-plugins"))
+        .status()
+        .expect("run scripts/build-interpreted-plugins");
+    assert!(status.success());
+    built
+}

@@ -220,6 +220,7 @@ async fn run(
     // replay cannot take the slots live decisions instantiate plugins in.
     let candidate = off_the_caller(move || {
         let runtime = Runtime::new(candidate_config.cache_dir.clone())?;
+        runtime.solo();
         let dir = candidate_config.plugins_dir.clone();
         Rules::load(&candidate_config, Some(dir), runtime)
     })

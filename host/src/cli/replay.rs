@@ -59,6 +59,8 @@ pub fn run(args: Args<'_>, out: &mut dyn Write) -> anyhow::Result<i32> {
         None => Config::default(),
     };
     let runtime = Runtime::new(live.cache_dir.clone())?;
+    // A replay brings a thread per core of its own.
+    runtime.solo();
     let live_dir = plugins_dir(args.plugins, args.config.map(|_| &live));
     let baseline =
         Rules::load(&live, live_dir.clone(), runtime.clone()).context("the live rules")?;

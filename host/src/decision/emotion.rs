@@ -17,6 +17,8 @@
 //!   punctuation run, a word in capitals, doubt, a repetition);
 //! - **neutral** otherwise.
 
+use std::sync::Arc;
+
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -161,7 +163,7 @@ fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
 pub fn trajectory(
     conversation: &Conversation,
     signals: &Signals,
-    readings: &[Reading],
+    readings: &[Arc<Reading>],
     config: &SentimentConfig,
 ) -> Vec<EmotionPoint> {
     let first = conversation.customer_messages().next().map(|m| m.at);
@@ -288,9 +290,9 @@ mod tests {
         let c = Conversation::from_json(body.as_bytes(), Utc::now()).unwrap();
         let s = Signals::compute(&c);
         let scope = crate::config::triggers::ScopeConfig::default();
-        let readings: Vec<Reading> = c
+        let readings: Vec<Arc<Reading>> = c
             .customer_messages()
-            .map(|m| Reading::new(&m.text, &scope))
+            .map(|m| Arc::new(Reading::new(&m.text, &scope)))
             .collect();
         trajectory(&c, &s, &readings, &SentimentConfig::default())
             .iter()

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod context;
 pub mod emotion;
 pub mod input;
+pub mod memo;
 pub mod merge;
 pub mod ownership;
 pub mod reading;

@@ -4,6 +4,8 @@
 //! Budgets restart there, and a problem raised before the customer's last
 //! word that all is well no longer needs a human.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::decision::emotion::EmotionPoint;
 use crate::decision::input::{Conversation, Role};
@@ -22,7 +24,7 @@ pub struct Settled {
 /// problem.
 pub fn settled(
     conversation: &Conversation,
-    readings: &[Reading],
+    readings: &[Arc<Reading>],
     emotions: &[EmotionPoint],
     config: &Config,
 ) -> Settled {

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use vader_parity::SentimentIntensityAnalyzer;
 
 use crate::decision::input::{Conversation, Role};
+use crate::decision::memo::sentiment_of;
 
 /// Parsing VADER's lexicons takes milliseconds; do it once per process.
 static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
@@ -42,7 +43,7 @@ impl Signals {
         let message_sentiment = conversation
             .messages
             .iter()
-            .map(|m| (m.role == Role::Customer).then(|| sentiment(&m.text)))
+            .map(|m| (m.role == Role::Customer).then(|| sentiment_of(&m.text)))
             .collect();
         Signals::from_scores(conversation, message_sentiment)
     }

@@ -3,6 +3,8 @@
 //! and a first sentence that says what changed since the last human let go
 //! ("Second handoff: …").
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -48,7 +50,7 @@ pub struct AttachmentRef {
 /// by the confidence trigger's small-talk phrases.
 pub fn customer_statement(
     conversation: &Conversation,
-    readings: &[Reading],
+    readings: &[Arc<Reading>],
     confidence: &ConfidenceConfig,
 ) -> Option<Statement> {
     conversation

@@ -95,6 +95,7 @@ impl LoadedPlugin {
         vote.signer = self.signature.signer().cloned();
         vote.weight *= self.config.weight;
         vote.elapsed_us = start.elapsed().as_micros() as u64;
+        self.observe_cost(vote.elapsed_us);
         vote
     }
 

@@ -106,18 +106,41 @@ pub fn to_wit_input(conversation: &Conversation, signals: &Signals) -> wit::Inpu
 /// What [`take_unread`] took out of an input, to put back.
 pub struct Unread {
     messages: Option<Vec<wit::Message>>,
+    customer: Option<wit::Customer>,
+    topic: Option<wit::Topic>,
+    ownership: Option<wit::Ownership>,
+    signals: Option<wit::Signals>,
 }
 
 /// Empties the parts of the shared `input` that a plugin declaring `reads`
 /// does not read, so they are not copied into its instance; hand the result
-/// to [`restore_unread`] after the call. Only `messages` is honoured for
-/// now, the one part whose size grows with the conversation; the other
-/// parts are small and are handed over whole.
+/// to [`restore_unread`] after the call. An emptied part is what the
+/// interface's types give for "nothing known": no messages, a customer
+/// with no fields, no topic, the AI owning a conversation that never
+/// changed hands, and signals of nothing (the clock's `now-ms` stays, the
+/// one signal that is not about the conversation).
 pub fn take_unread(input: &mut wit::Input, reads: Option<wit::InputParts>) -> Unread {
     let skip = |part| reads.is_some_and(|r| !r.contains(part));
     Unread {
         messages: skip(wit::InputParts::MESSAGES)
             .then(|| std::mem::take(&mut input.conversation.messages)),
+        customer: skip(wit::InputParts::CUSTOMER)
+            .then(|| std::mem::replace(&mut input.customer, no_customer())),
+        topic: skip(wit::InputParts::TOPIC).then(|| {
+            std::mem::replace(
+                &mut input.topic,
+                wit::Topic {
+                    category: None,
+                    subcategory: None,
+                },
+            )
+        }),
+        ownership: skip(wit::InputParts::OWNERSHIP)
+            .then(|| std::mem::replace(&mut input.ownership, no_ownership())),
+        signals: skip(wit::InputParts::SIGNALS).then(|| {
+            let now_ms = input.signals.now_ms;
+            std::mem::replace(&mut input.signals, no_signals(now_ms))
+        }),
     }
 }
 
@@ -125,6 +148,51 @@ pub fn take_unread(input: &mut wit::Input, reads: Option<wit::InputParts>) -> Un
 pub fn restore_unread(input: &mut wit::Input, unread: Unread) {
     if let Some(messages) = unread.messages {
         input.conversation.messages = messages;
+    }
+    if let Some(customer) = unread.customer {
+        input.customer = customer;
+    }
+    if let Some(topic) = unread.topic {
+        input.topic = topic;
+    }
+    if let Some(ownership) = unread.ownership {
+        input.ownership = ownership;
+    }
+    if let Some(signals) = unread.signals {
+        input.signals = signals;
+    }
+}
+
+fn no_customer() -> wit::Customer {
+    wit::Customer {
+        id: None,
+        tier: None,
+        account_rank: None,
+        language: None,
+        timezone: None,
+        attributes: Vec::new(),
+    }
+}
+
+fn no_ownership() -> wit::Ownership {
+    wit::Ownership {
+        owner: wit::Owner::Ai,
+        agent: None,
+        queue: None,
+        changes: 0,
+        handoffs: 0,
+        segment_start: 0,
+    }
+}
+
+fn no_signals(now_ms: i64) -> wit::Signals {
+    wit::Signals {
+        message_sentiment: Vec::new(),
+        latest_ai_confidence: None,
+        lowest_ai_confidence: None,
+        elapsed_ms: 0,
+        customer_turns: 0,
+        now_ms,
     }
 }
 
@@ -215,7 +283,18 @@ mod tests {
         );
         assert!(input.conversation.messages.is_empty());
         assert_eq!(input.customer.tier.as_deref(), Some("standard"));
+        assert!(!input.signals.message_sentiment.is_empty());
         restore_unread(&mut input, unread);
         assert_eq!(input.conversation.messages.len(), n);
+
+        let whole = input.clone();
+        let unread = take_unread(&mut input, Some(wit::InputParts::MESSAGES));
+        assert_eq!(input.customer.tier, None);
+        assert_eq!(input.topic.category, None);
+        assert!(input.signals.message_sentiment.is_empty());
+        assert_eq!(input.signals.now_ms, whole.signals.now_ms);
+        assert_eq!(input.conversation.messages.len(), n);
+        restore_unread(&mut input, unread);
+        assert_eq!(input, whole);
     }
 }

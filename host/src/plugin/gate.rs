@@ -337,6 +337,7 @@ impl LoadedPlugin {
             pre,
             warm: Mutex::new(Vec::new()),
             spare_settings: Mutex::new(Vec::new()),
+            cost_us: Default::default(),
         };
 
         let smoke = &*SMOKE;

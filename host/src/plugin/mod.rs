@@ -5,7 +5,7 @@
 //! A file's way in: [`file`] (read, bounded, fingerprinted) → [`gate`]
 //! (verify its signature, compile, link, describe, settings, smoke test)
 //! → a [`LoadedPlugin`] that [`call`]s run in the [`sandbox`], behind its
-//! [`breaker`]. The
+//! [`breaker`], a decision's plugins side by side ([`fan_out`]). The
 //! [`registry`] holds the serving [`PluginSet`] and rebuilds it on every
 //! change, compiling each file on a thread of its own ([`compile_jobs`])
 //! behind the two [`cache`]s, and keeps each file's [`status`]. A plugin
@@ -22,6 +22,7 @@ pub mod call;
 pub mod compile_jobs;
 pub mod convert;
 pub mod entropy;
+pub mod fan_out;
 pub mod file;
 pub mod gate;
 pub mod interface;

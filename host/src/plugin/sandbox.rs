@@ -32,6 +32,10 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<PluginState>,
     cache: Option<ArtifactCache>,
+    permits: Arc<tokio::sync::Semaphore>,
+    /// Set by [`Runtime::solo`]: each decision runs its plugins on its own
+    /// thread.
+    solo: std::sync::atomic::AtomicBool,
 }
 
 /// Instances the pooling allocator keeps slots for. Each decision holds one
@@ -115,10 +119,15 @@ impl Runtime {
                 }
             })?;
 
+        // Two per core: a decision waiting on its slowest plugin leaves
+        // its core to another.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Arc::new(Runtime {
             engine,
             linker,
             cache,
+            permits: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
+            solo: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -134,6 +143,26 @@ impl Runtime {
     /// The engine plugins are compiled for.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The CPU permits plugin work takes: the API holds one while a request
+    /// decides, and a helper thread evaluating another decision's plugins
+    /// takes a spare one or none ([`super::fan_out`]), so plugin work never
+    /// oversubscribes the cores.
+    pub fn permits(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.permits
+    }
+
+    /// Keeps every decision's plugins on the deciding thread: for work
+    /// that brings threads of its own, one per core (a replay), and runs
+    /// at a lower priority than serving, which helper threads would not.
+    pub fn solo(&self) {
+        self.solo.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Runtime::solo`] was called.
+    pub fn is_solo(&self) -> bool {
+        self.solo.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The linker that resolves a plugin's imports.

@@ -80,10 +80,9 @@ impl Service {
         let config = Arc::new(config);
         let watch = watch::start(config.clone(), registry.clone(), audit.clone())
             .with_context(|| format!("cannot watch {}", dir.display()))?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Service {
             state: AppState {
-                permits: Arc::new(Semaphore::new(cores * 2)),
+                permits: registry.runtime().permits().clone(),
                 requests: Arc::new(Semaphore::new(
                     current.server.max_concurrent_requests as usize,
                 )),

@@ -18,15 +18,28 @@ pub use pattern::{Match, PatternError, PatternSet};
 pub struct Phrases {
     sources: Vec<String>,
     set: Arc<PatternSet>,
+    /// A hash of `sources`: what a cached reading made under this list
+    /// is keyed by.
+    fingerprint: u64,
 }
 
 impl Phrases {
     /// Compiles `sources`.
     pub fn new<S: AsRef<str>>(sources: &[S]) -> Result<Phrases, PatternError> {
+        let sources: Vec<String> = sources.iter().map(|s| s.as_ref().to_owned()).collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&sources, &mut h);
         Ok(Phrases {
-            set: Arc::new(PatternSet::new(sources)?),
-            sources: sources.iter().map(|s| s.as_ref().to_owned()).collect(),
+            set: Arc::new(PatternSet::new(&sources)?),
+            fingerprint: std::hash::Hasher::finish(&h),
+            sources,
         })
+    }
+
+    /// A hash of the patterns as written: equal lists have equal
+    /// fingerprints.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The patterns as written.

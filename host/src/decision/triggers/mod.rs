@@ -3,6 +3,8 @@
 //! it observed and what it compared it with, for `?explain=true` and for the
 //! human's context package.
 
+use std::sync::Arc;
+
 mod account;
 mod budget;
 mod confidence;
@@ -40,7 +42,7 @@ pub struct Context<'a> {
     pub emotions: &'a [EmotionPoint],
     /// Each customer message read for phrases, in order: read once per
     /// decision, matched against every phrase list.
-    pub readings: &'a [Reading],
+    pub readings: &'a [Arc<Reading>],
     /// For each customer message, whether it says a problem is solved
     /// ("thanks, that worked") with no sign of frustration.
     pub solved: &'a [bool],
