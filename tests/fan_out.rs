@@ -76,7 +76,11 @@ async fn concurrent_decisions_each_get_their_own_plugins_votes() {
     for round in 0..3 {
         let mut asks = tokio::task::JoinSet::new();
         for i in 0..24 {
-            let tier = if i % 3 == 0 { "enterprise" } else { "standard" };
+            let tier = if i.is_multiple_of(3) {
+                "enterprise"
+            } else {
+                "standard"
+            };
             let body = request(&format!("conv-{round}-{i}"), tier, 1 + i % 5);
             let (client, url) = (server.client.clone(), format!("{}/v1/decide", server.base));
             asks.spawn(async move {

@@ -353,7 +353,7 @@ fn long_conversation(len: usize, salt: &str, fresh_from: usize) -> Conversation 
         .map(|j| {
             let at = (start + chrono::Duration::seconds(30 * j as i64)).to_rfc3339();
             let salt = if j >= fresh_from { salt } else { "" };
-            if j % 2 == 0 {
+            if j.is_multiple_of(2) {
                 serde_json::json!({"role": "customer", "at": at,
                     "text": format!("{} ({j}){salt}", LINES[(j / 2) % LINES.len()])})
             } else {

@@ -272,7 +272,7 @@ fn conversation(rng: &mut Rng, i: usize) -> Vec<Value> {
     for k in 0..len {
         let at = start + chrono::Duration::seconds(40 * k as i64);
         let at = at.to_rfc3339();
-        let message = if k % 2 == 0 {
+        let message = if k.is_multiple_of(2) {
             json!({"role": "customer", "text": customer_line(rng, lang, k), "at": at})
         } else if rng.below(12) == 0 {
             json!({"role": "agent", "text": "Agent here, reviewing the account now.", "at": at})
