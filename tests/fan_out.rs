@@ -75,7 +75,7 @@ async fn concurrent_decisions_each_get_their_own_plugins_votes() {
     // conversation, in the configured order.
     for round in 0..3 {
         let mut asks = tokio::task::JoinSet::new();
-        for i in 0..24 {
+        for i in 0..24usize {
             let tier = if i.is_multiple_of(3) {
                 "enterprise"
             } else {
