@@ -27,6 +27,7 @@ pub struct DecideRequest {
     pub config_version: (u64, Option<String>),
     body: Vec<u8>,
     _slot: OwnedSemaphorePermit,
+    _large: memory::LargeBody,
 }
 
 impl DecideRequest {
@@ -66,13 +67,14 @@ impl FromRequest<AppState> for DecideRequest {
         let (config, version, sha256) = state.config.snapshot();
         let config_version = (version, sha256);
         let body = read_json_body(body, config.server.body_read_timeout_ms).await?;
-        memory::note_body(body.len());
+        let large = memory::note_body(body.len());
         Ok(DecideRequest {
             explain,
             config,
             config_version,
             body,
             _slot: slot,
+            _large: large,
         })
     }
 }
