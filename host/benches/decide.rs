@@ -15,7 +15,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use escalator::config::{BreakerConfig, Config};
 use escalator::decide::decide;
-use escalator::decision::input::{Conversation, Role};
+use escalator::decision::input::Conversation;
 use escalator::decision::signals::Signals;
 use escalator::plugin::{Registry, Runtime, to_wit_input};
 use escalator_sdk::Rule;
@@ -38,89 +38,6 @@ fn with_events(events: &[(usize, &str)]) -> Conversation {
         );
     }
     Conversation::from_json(v.to_string().as_bytes(), chrono::Utc::now()).unwrap()
-}
-
-/// The SDK's view of a conversation: what a natively compiled rule gets.
-fn sdk_input(c: &Conversation, s: &Signals) -> escalator_sdk::Input {
-    use escalator_sdk as sdk;
-    let attrs = |m: &std::collections::BTreeMap<String, String>| {
-        m.iter()
-            .map(|(k, v)| sdk::Attribute {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect()
-    };
-    sdk::Input {
-        conversation: sdk::Conversation {
-            id: c.id.clone(),
-            channel: c.channel.clone(),
-            messages: c
-                .messages
-                .iter()
-                .map(|m| sdk::Message {
-                    role: match m.role {
-                        Role::Customer => sdk::Role::Customer,
-                        Role::Ai => sdk::Role::Ai,
-                        Role::Agent => sdk::Role::Agent,
-                        Role::System => sdk::Role::System,
-                    },
-                    text: m.text.clone(),
-                    at_ms: m.at.timestamp_millis(),
-                    ai: m.ai.as_ref().map(|a| sdk::AiTurn {
-                        confidence: a.confidence,
-                        intent: a.intent.clone(),
-                        outcome: a.outcome.clone(),
-                    }),
-                    // The benchmark's conversation has no ownership events.
-                    event: None,
-                    attachments: Vec::new(),
-                })
-                .collect(),
-            attributes: attrs(&c.attributes),
-        },
-        customer: sdk::Customer {
-            id: c.customer.id.clone(),
-            tier: c.customer.tier.clone(),
-            account_rank: c.customer.account_rank,
-            language: c.customer.language.clone(),
-            timezone: c.customer.timezone.clone(),
-            attributes: attrs(&c.customer.attributes),
-        },
-        topic: sdk::Topic {
-            category: c.topic.category.clone(),
-            subcategory: c.topic.subcategory.clone(),
-        },
-        settings: Vec::new(),
-        signals: sdk::Signals {
-            message_sentiment: s.message_sentiment.clone(),
-            latest_ai_confidence: s.latest_ai_confidence,
-            lowest_ai_confidence: s.lowest_ai_confidence,
-            elapsed_ms: s.elapsed_ms,
-            customer_turns: s.customer_turns,
-            now_ms: c.now.timestamp_millis(),
-        },
-        ownership: sdk::Ownership {
-            owner: sdk::Owner::Ai,
-            agent: None,
-            queue: None,
-            changes: 0,
-            handoffs: 0,
-            segment_start: 0,
-        },
-    }
-}
-
-/// Each example's declared defaults, as native settings.
-fn native_settings<R: Rule>() -> Vec<escalator_sdk::Setting> {
-    R::describe()
-        .settings
-        .into_iter()
-        .map(|s| escalator_sdk::Setting {
-            name: s.name,
-            value: s.default.unwrap(),
-        })
-        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -209,14 +126,14 @@ fn bench(c: &mut Criterion) {
             });
             // The same rules compiled natively, same input work.
             let settings = [
-                native_settings::<topic_guard::TopicGuard>(),
-                native_settings::<vip_accounts::VipAccounts>(),
-                native_settings::<loop_detector::LoopDetector>(),
+                common::native_settings::<topic_guard::TopicGuard>(),
+                common::native_settings::<vip_accounts::VipAccounts>(),
+                common::native_settings::<loop_detector::LoopDetector>(),
             ];
             group.bench_function(format!("{n} plugin votes, native"), |b| {
                 b.iter(|| {
                     let signals = Signals::compute(&conv);
-                    let mut input = sdk_input(&conv, &signals);
+                    let mut input = common::sdk_input(&conv, &signals);
                     (0..n)
                         .map(|i| {
                             input.settings.clone_from(&settings[i % 3]);

@@ -11,12 +11,7 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use escalator::config::live::LiveConfig;
-use escalator::server::{Service, bind};
 
 const CONCURRENCY: usize = 16;
 /// The fixed rate of the latency run, requests per second.
@@ -29,39 +24,19 @@ async fn closed_loop(
     body: &serde_json::Value,
     secs: u64,
 ) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
-        let (client, done, stop, url, body) = (
-            client.clone(),
-            done.clone(),
-            stop.clone(),
-            url.to_owned(),
-            body.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                let r = if decide {
-                    client.post(&url).json(&body).send().await
-                } else {
-                    client.get(&url).send().await
-                };
-                let ok = r.unwrap().bytes().await.is_ok();
-                assert!(ok);
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs(secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let n = done.load(Ordering::Relaxed);
-    let elapsed = start.elapsed().as_secs_f64();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    n as f64 / elapsed
+    let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
+    common::closed_loop(CONCURRENCY, secs, move |_, _| {
+        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        async move {
+            let r = if decide {
+                client.post(&url).json(&body).send().await
+            } else {
+                client.get(&url).send().await
+            };
+            assert!(r.unwrap().bytes().await.is_ok());
+        }
+    })
+    .await
 }
 
 async fn fixed_rate(
@@ -110,21 +85,8 @@ fn main() {
         }
     }
 
-    // The server on its own runtime, as `escalator serve` runs it.
-    // Named threads, so a profile tells server CPU from the load generator's.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("server")
-        .build()
-        .unwrap();
-    let addr = server_rt.block_on(async {
-        let service = Service::start(LiveConfig::fixed(config)).unwrap();
-        service.state.registry.wait_ready();
-        assert_eq!(service.state.registry.current().active.len(), 10);
-        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        tokio::spawn(service.serve(listener, std::future::pending()));
-        addr
-    });
+    // Kept to the end: dropping the runtime stops the server.
+    let (_server_rt, addr) = common::serve(config, 10);
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -32,12 +32,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use escalator::config::live::LiveConfig;
 use escalator::config::store::Backend;
 use escalator::config::{Config, KpiConfig};
 use escalator::kpi::{Window, WindowArgs, compute};
 use escalator::outcome::{Event, EventType};
-use escalator::server::{Service, bind};
 use escalator::store::kpi::{Column, Scope};
 use escalator::store::record::ReasonRow;
 use escalator::store::{Db, Row};
@@ -620,18 +618,7 @@ fn through_the_service(label: &str, url: &str) {
     config.plugins_dir = plugins.path().to_owned();
     config.cache_dir = None;
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("server")
-        .build()
-        .unwrap();
-    let addr = server_rt.block_on(async {
-        let service = Service::start(LiveConfig::fixed(config)).unwrap();
-        service.state.registry.wait_ready();
-        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        tokio::spawn(service.serve(listener, std::future::pending()));
-        addr
-    });
+    let (server_rt, addr) = common::serve(config, 0);
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("load-generator")

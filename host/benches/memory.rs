@@ -1,10 +1,14 @@
 //! Resident memory with 10 Rust plugins loaded, and after N decisions
-//! (default 1 000 000), run on every core.
+//! (default 1 000 000), run on every core. Every decision's messages are
+//! worded anew (a number appended), as in real traffic: the caches of what
+//! a message's text decides (`decision::memo`) fill to their bound within
+//! the first tens of thousands of decisions and must stay there.
 //!
 //!     cargo bench -p escalator --bench memory [-- DECISIONS]
 
 mod common;
 
+use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -49,7 +53,17 @@ fn main() {
             let (done, conv, config, set, runtime) =
                 (done.clone(), conv.clone(), &config, &set, &runtime);
             s.spawn(move || {
-                while done.fetch_add(1, Ordering::Relaxed) < total {
+                let mut conv = conv;
+                let texts: Vec<String> = conv.messages.iter().map(|m| m.text.clone()).collect();
+                loop {
+                    let n = done.fetch_add(1, Ordering::Relaxed);
+                    if n >= total {
+                        break;
+                    }
+                    for (m, text) in conv.messages.iter_mut().zip(&texts) {
+                        m.text.clear();
+                        write!(m.text, "{text} ({n})").unwrap();
+                    }
                     decide(&conv, config, set, runtime, false);
                 }
             });

@@ -135,35 +135,14 @@ fn main() {
     let corpus = corpus();
     let rust = common::rust_plugins();
     let all = tempfile::tempdir().unwrap();
-    for name in common::EXAMPLES {
-        std::fs::copy(
-            rust.join(format!("{name}.wasm")),
-            all.path().join(format!("{name}.wasm")),
-        )
-        .unwrap();
-    }
+    common::copy_plugins(&rust, &common::EXAMPLES, all.path());
     let rust_only = tempfile::tempdir().unwrap();
-    for name in common::EXAMPLES {
-        std::fs::copy(
-            rust.join(format!("{name}.wasm")),
-            rust_only.path().join(format!("{name}.wasm")),
-        )
-        .unwrap();
-    }
-    let interpreted = common::root().join("target/bench-plugins/interpreted");
-    let status =
-        std::process::Command::new(common::root().join("scripts/build-interpreted-plugins"))
-            .arg(&interpreted)
-            .status()
-            .unwrap();
-    assert!(status.success());
-    for name in ["billing-dispute", "business-hours"] {
-        std::fs::copy(
-            interpreted.join(format!("{name}.wasm")),
-            all.path().join(format!("{name}.wasm")),
-        )
-        .unwrap();
-    }
+    common::copy_plugins(&rust, &common::EXAMPLES, rust_only.path());
+    common::copy_plugins(
+        &common::interpreted_plugins(),
+        &["billing-dispute", "business-hours"],
+        all.path(),
+    );
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

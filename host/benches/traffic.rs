@@ -24,12 +24,10 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use escalator::config::Config;
-use escalator::config::live::LiveConfig;
-use escalator::server::{Service, bind};
 use serde_json::{Value, json};
 
 const CLIENTS: usize = 16;
@@ -56,22 +54,14 @@ fn main() {
     }
     for (label, interpreted) in mixes {
         let plugins = tempfile::tempdir().unwrap();
-        for name in common::EXAMPLES {
-            std::fs::copy(
-                rust.join(format!("{name}.wasm")),
-                plugins.path().join(format!("{name}.wasm")),
-            )
-            .unwrap();
-        }
+        common::copy_plugins(&rust, &common::EXAMPLES, plugins.path());
         if interpreted {
             let built = common::interpreted_plugins();
-            for name in ["billing-dispute", "business-hours"] {
-                std::fs::copy(
-                    built.join(format!("{name}.wasm")),
-                    plugins.path().join(format!("{name}.wasm")),
-                )
-                .unwrap();
-            }
+            common::copy_plugins(
+                &built,
+                &["billing-dispute", "business-hours"],
+                plugins.path(),
+            );
         }
         let cache = tempfile::tempdir().unwrap();
         let config = Config {
@@ -86,19 +76,7 @@ fn main() {
 }
 
 fn run(config: Config, turns: &Arc<Vec<Value>>, secs: u64, plugins: usize) {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("server")
-        .build()
-        .unwrap();
-    let addr = server_rt.block_on(async {
-        let service = Service::start(LiveConfig::fixed(config)).unwrap();
-        service.state.registry.wait_ready();
-        assert_eq!(service.state.registry.current().active.len(), plugins);
-        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        tokio::spawn(service.serve(listener, std::future::pending()));
-        addr
-    });
+    let (server_rt, addr) = common::serve(config, plugins);
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("load-generator")
@@ -146,35 +124,15 @@ async fn closed_loop(
     turns: &Arc<Vec<Value>>,
     secs: u64,
 ) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
-        let (client, url, turns, done, stop) = (
-            client.clone(),
-            url.to_owned(),
-            turns.clone(),
-            done.clone(),
-            stop.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut i = c * turns.len() / CLIENTS;
-            while !stop.load(Ordering::Relaxed) {
-                decide(&client, &url, &turns[i % turns.len()]).await;
-                i += 1;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs(secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let n = done.load(Ordering::Relaxed);
-    let elapsed = start.elapsed().as_secs_f64();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    n as f64 / elapsed
+    let (client, url, turns) = (client.clone(), url.to_owned(), turns.clone());
+    common::closed_loop(CLIENTS, secs, move |c, k| {
+        let (client, url, turns) = (client.clone(), url.clone(), turns.clone());
+        async move {
+            let i = c * turns.len() / CLIENTS + k;
+            decide(&client, &url, &turns[i % turns.len()]).await;
+        }
+    })
+    .await
 }
 
 /// Latencies (ms, sorted) of requests sent at `rate` per second for `secs`,

@@ -142,3 +142,162 @@ pub fn interpreted_plugins() -> PathBuf {
     assert!(status.success());
     built
 }
+
+/// Copies `names` (`NAME.wasm`) from `built` into `dir`.
+pub fn copy_plugins(built: &Path, names: &[&str], dir: &Path) {
+    for name in names {
+        std::fs::copy(
+            built.join(format!("{name}.wasm")),
+            dir.join(format!("{name}.wasm")),
+        )
+        .unwrap();
+    }
+}
+
+/// The service on a loopback port of its own, on a runtime of its own as
+/// `escalator serve` runs it; its threads are named `server` so that CPU
+/// read from `/proc` (and a profile) tells it from the load generator's.
+/// Returns once every plugin has loaded, asserting there are `plugins`.
+pub fn serve(
+    config: escalator::config::Config,
+    plugins: usize,
+) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    use escalator::config::live::LiveConfig;
+    use escalator::server::{Service, bind};
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("server")
+        .build()
+        .unwrap();
+    let addr = server_rt.block_on(async {
+        let service = Service::start(LiveConfig::fixed(config)).unwrap();
+        service.state.registry.wait_ready();
+        assert_eq!(service.state.registry.current().active.len(), plugins);
+        let (listener, addr) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        tokio::spawn(service.serve(listener, std::future::pending()));
+        addr
+    });
+    (server_rt, addr)
+}
+
+/// Requests per second when `clients` tasks send back to back for `secs`.
+/// `request(client, k)` makes the `k`-th request of client number `client`.
+pub async fn closed_loop<F, Fut>(clients: usize, secs: u64, request: F) -> f64
+where
+    F: Fn(usize, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let (request, done, stop) = (request.clone(), done.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut k = 0;
+            while !stop.load(Ordering::Relaxed) {
+                request(client, k).await;
+                k += 1;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = std::time::Instant::now();
+    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let n = done.load(Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / elapsed
+}
+
+/// The SDK's view of a conversation: what a natively compiled rule gets
+/// (the `decide` and `rego` benches run the examples natively).
+pub fn sdk_input(
+    c: &escalator::decision::input::Conversation,
+    s: &escalator::decision::signals::Signals,
+) -> escalator_sdk::Input {
+    use escalator::decision::input::Role;
+    use escalator_sdk as sdk;
+    let attrs = |m: &std::collections::BTreeMap<String, String>| {
+        m.iter()
+            .map(|(k, v)| sdk::Attribute {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect()
+    };
+    sdk::Input {
+        conversation: sdk::Conversation {
+            id: c.id.clone(),
+            channel: c.channel.clone(),
+            messages: c
+                .messages
+                .iter()
+                .map(|m| sdk::Message {
+                    role: match m.role {
+                        Role::Customer => sdk::Role::Customer,
+                        Role::Ai => sdk::Role::Ai,
+                        Role::Agent => sdk::Role::Agent,
+                        Role::System => sdk::Role::System,
+                    },
+                    text: m.text.clone(),
+                    at_ms: m.at.timestamp_millis(),
+                    ai: m.ai.as_ref().map(|a| sdk::AiTurn {
+                        confidence: a.confidence,
+                        intent: a.intent.clone(),
+                        outcome: a.outcome.clone(),
+                    }),
+                    // The benchmarks' conversations have no ownership events.
+                    event: None,
+                    attachments: Vec::new(),
+                })
+                .collect(),
+            attributes: attrs(&c.attributes),
+        },
+        customer: sdk::Customer {
+            id: c.customer.id.clone(),
+            tier: c.customer.tier.clone(),
+            account_rank: c.customer.account_rank,
+            language: c.customer.language.clone(),
+            timezone: c.customer.timezone.clone(),
+            attributes: attrs(&c.customer.attributes),
+        },
+        topic: sdk::Topic {
+            category: c.topic.category.clone(),
+            subcategory: c.topic.subcategory.clone(),
+        },
+        settings: Vec::new(),
+        signals: sdk::Signals {
+            message_sentiment: s.message_sentiment.clone(),
+            latest_ai_confidence: s.latest_ai_confidence,
+            lowest_ai_confidence: s.lowest_ai_confidence,
+            elapsed_ms: s.elapsed_ms,
+            customer_turns: s.customer_turns,
+            now_ms: c.now.timestamp_millis(),
+        },
+        ownership: sdk::Ownership {
+            owner: sdk::Owner::Ai,
+            agent: None,
+            queue: None,
+            changes: 0,
+            handoffs: 0,
+            segment_start: 0,
+        },
+    }
+}
+
+/// Each example's declared defaults, as native settings.
+pub fn native_settings<R: escalator_sdk::Rule>() -> Vec<escalator_sdk::Setting> {
+    R::describe()
+        .settings
+        .into_iter()
+        .map(|s| escalator_sdk::Setting {
+            name: s.name,
+            value: s.default.unwrap(),
+        })
+        .collect()
+}
