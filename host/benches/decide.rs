@@ -217,6 +217,20 @@ fn bench(c: &mut Criterion) {
             "topic-guard",
             reuse("topic-guard"),
         ),
+        // A rule that declares it reads only the customer: instantiation
+        // and the input it is handed, with little rule work on top.
+        (
+            "1 plugin vote, fresh instance, vip-accounts (reads the customer)",
+            &built,
+            "vip-accounts",
+            String::new(),
+        ),
+        (
+            "1 plugin vote, reused instance, vip-accounts (reads the customer)",
+            &built,
+            "vip-accounts",
+            reuse("vip-accounts"),
+        ),
         (
             "1 plugin vote, reused instance, rule reads only the id",
             &floor,

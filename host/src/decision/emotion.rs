@@ -19,7 +19,7 @@
 
 use std::sync::Arc;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -117,8 +117,8 @@ fn punctuation_run(text: &str, run: u32) -> bool {
 struct Repetitions<'t> {
     threshold: f64,
     window: usize,
-    recent: std::collections::VecDeque<BTreeSet<&'t str>>,
-    exact: HashSet<Vec<&'t str>>,
+    recent: std::collections::VecDeque<&'t [String]>,
+    exact: HashSet<&'t [String]>,
 }
 
 impl<'t> Repetitions<'t> {
@@ -133,28 +133,39 @@ impl<'t> Repetitions<'t> {
 
     /// Whether `text` repeats an earlier message; remembers it either way.
     fn seen(&mut self, text: &'t Reading) -> bool {
-        let set: BTreeSet<&'t str> = text.text.tokens.iter().map(|t| t.word.as_str()).collect();
-        let key: Vec<&'t str> = set.iter().copied().collect();
-        let repeated = self.exact.contains(&key)
+        let words = text.word_set();
+        let repeated = self.exact.contains(words)
             || self
                 .recent
                 .iter()
-                .any(|earlier| jaccard(earlier, &set) >= self.threshold);
-        self.exact.insert(key);
+                .any(|earlier| jaccard(earlier, words) >= self.threshold);
+        self.exact.insert(words);
         if self.recent.len() == self.window {
             self.recent.pop_front();
         }
-        self.recent.push_back(set);
+        self.recent.push_back(words);
         repeated
     }
 }
 
-/// Jaccard similarity of two word sets; two empty sets are the same text.
-fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
+/// Jaccard similarity of two word sets (sorted, without duplicates); two
+/// empty sets are the same text.
+fn jaccard(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let shared = a.intersection(b).count();
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     shared as f64 / (a.len() + b.len() - shared) as f64
 }
 

@@ -32,11 +32,16 @@ const ENTRY_OVERHEAD: u64 = 64;
 /// word: about ten times the text's size for words of five letters.
 const READING_FACTOR: u64 = 10;
 
-static SENTIMENT: LazyLock<Cache<Key, f64, ByText>> =
-    LazyLock::new(|| Cache::with_weighter(16_384, CACHE_BYTES, ByText(1)));
+/// What a reading's remembered answers (one per phrase list asked about,
+/// some twenty) cost besides its text.
+const READING_ANSWERS: u64 = 768;
 
-static READINGS: LazyLock<Cache<Key, Arc<Reading>, ByText>> =
-    LazyLock::new(|| Cache::with_weighter(16_384, CACHE_BYTES, ByText(READING_FACTOR)));
+static SENTIMENT: LazyLock<Cache<Key, f64, ByText>> =
+    LazyLock::new(|| Cache::with_weighter(16_384, CACHE_BYTES, ByText(1, 0)));
+
+static READINGS: LazyLock<Cache<Key, Arc<Reading>, ByText>> = LazyLock::new(|| {
+    Cache::with_weighter(16_384, CACHE_BYTES, ByText(READING_FACTOR, READING_ANSWERS))
+});
 
 /// The VADER compound score of `text`, scored once while it stays cached.
 pub fn sentiment_of(text: &str) -> f64 {
@@ -102,13 +107,14 @@ impl Equivalent<Key> for KeyRef<'_> {
     }
 }
 
-/// Weighs an entry by its text's length times a factor.
+/// Weighs an entry by its text's length times a factor, plus a fixed cost
+/// of its value.
 #[derive(Clone)]
-struct ByText(u64);
+struct ByText(u64, u64);
 
 impl<V> Weighter<Key, V> for ByText {
     fn weight(&self, key: &Key, _: &V) -> u64 {
-        key.text.len() as u64 * self.0 + ENTRY_OVERHEAD
+        key.text.len() as u64 * self.0 + self.1 + ENTRY_OVERHEAD
     }
 }
 

@@ -52,6 +52,11 @@ impl Phrases {
         self.sources.is_empty()
     }
 
+    /// The `index`-th pattern as written (see [`Match::index`]).
+    pub fn source(&self, index: usize) -> &str {
+        self.set.source(index)
+    }
+
     /// Every match in `text`, in order of position.
     pub fn find_all<'p>(&'p self, text: &Folded) -> Vec<Match<'p>> {
         self.set.find_all(&text.tokens)

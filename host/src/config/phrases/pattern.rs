@@ -281,6 +281,8 @@ impl Pattern {
 pub struct Match<'p> {
     /// The pattern, as written.
     pub pattern: &'p str,
+    /// Its position in the list.
+    pub index: usize,
     /// The first word matched.
     pub start: usize,
     /// One past the last word matched.
@@ -336,6 +338,11 @@ impl PatternSet {
         self.patterns.is_empty()
     }
 
+    /// The `index`-th pattern as written (see [`Match::index`]).
+    pub fn source(&self, index: usize) -> &str {
+        self.patterns[index].source()
+    }
+
     /// Every match in `tokens`, in order of position, at most one per
     /// starting word (patterns that start with that exact word first, then
     /// the others, each in the order listed).
@@ -359,6 +366,7 @@ impl PatternSet {
                         .filter(|&end| end > start)
                         .map(|end| Match {
                             pattern: p.source(),
+                            index: i,
                             start,
                             end,
                         })
