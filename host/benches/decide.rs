@@ -322,10 +322,30 @@ fn long_conversations(c: &mut Criterion) {
     registry.reload_until_settled(&config);
     let set = registry.current();
     assert_eq!(set.active.len(), 3);
+    // The built-in triggers alone, to tell their growth from the plugins'.
+    let no_plugins = tempfile::tempdir().unwrap();
+    let builtins_config = Config {
+        plugins_dir: no_plugins.path().to_owned(),
+        ..Config::default()
+    };
+    let builtins = Registry::new(Arc::clone(&runtime));
+    builtins.reload_until_settled(&builtins_config);
+    let builtins = builtins.current();
+    assert!(builtins.active.is_empty());
     let mut group = c.benchmark_group("re-sent conversation");
     let mut salt = 0u64;
+    let cases = [
+        ("earlier turns seen", true, &config, &set),
+        ("nothing remembered", false, &config, &set),
+        (
+            "earlier turns seen, built-ins only",
+            true,
+            &builtins_config,
+            &builtins,
+        ),
+    ];
     for len in [2usize, 40] {
-        for (label, remembered) in [("earlier turns seen", true), ("nothing remembered", false)] {
+        for &(label, remembered, config, set) in &cases {
             group.bench_function(format!("decision on {len} messages, {label}"), |b| {
                 b.iter_custom(|iters| {
                     let mut total = std::time::Duration::ZERO;
@@ -337,14 +357,14 @@ fn long_conversations(c: &mut Criterion) {
                             // The earlier turns, decided before (untimed).
                             decide(
                                 &long_conversation(len - 1, "", len),
-                                &config,
-                                &set,
+                                config,
+                                set,
                                 &runtime,
                                 false,
                             );
                         }
                         let start = Instant::now();
-                        std::hint::black_box(decide(&conv, &config, &set, &runtime, false));
+                        std::hint::black_box(decide(&conv, config, set, &runtime, false));
                         total += start.elapsed();
                     }
                     total
