@@ -25,16 +25,22 @@ use crate::decision::signals::sentiment;
 /// Bytes of text (and what is derived from it) each cache may hold.
 const CACHE_BYTES: u64 = 16 << 20;
 
-/// Roughly what one entry costs besides its text.
-const ENTRY_OVERHEAD: u64 = 64;
+/// Roughly what one entry costs besides its text: the key, the cache's own
+/// slot, allocator rounding.
+const ENTRY_OVERHEAD: u64 = 96;
 
 /// A reading holds its text folded, a token (with its own string) per
-/// word: about ten times the text's size for words of five letters.
-const READING_FACTOR: u64 = 10;
+/// word, and once asked its sorted word set (a string per distinct word):
+/// about twenty times the text's size for words of five letters.
+const READING_FACTOR: u64 = 20;
 
-/// What a reading's remembered answers (one per phrase list asked about,
-/// some twenty) cost besides its text.
-const READING_ANSWERS: u64 = 768;
+/// What a reading costs besides its words: the structure itself and its
+/// remembered answers (one per phrase list asked about, some twenty).
+///
+/// The three weights were set from a measurement: with every message new,
+/// the caches full held about 55 MiB resident under the earlier, smaller
+/// weights (BENCHMARKS.md, "Memory, with every message new").
+const READING_ANSWERS: u64 = 1536;
 
 static SENTIMENT: LazyLock<Cache<Key, f64, ByText>> =
     LazyLock::new(|| Cache::with_weighter(16_384, CACHE_BYTES, ByText(1, 0)));
