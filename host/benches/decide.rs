@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,7 +16,7 @@ use escalator::config::{BreakerConfig, Config};
 use escalator::decide::decide;
 use escalator::decision::input::Conversation;
 use escalator::decision::signals::Signals;
-use escalator::plugin::{Registry, Runtime, to_wit_input};
+use escalator::plugin::{Runtime, to_wit_input};
 use escalator_sdk::Rule;
 
 fn conversation() -> Conversation {
@@ -53,9 +52,7 @@ fn bench(c: &mut Criterion) {
             ..Config::default()
         };
         common::as_instances(&mut config, n);
-        let registry = Registry::new(Arc::clone(&runtime));
-        registry.reload_until_settled(&config);
-        let set = registry.current();
+        let set = common::load(&runtime, &config);
         assert_eq!(set.active.len(), n);
         let conv = conversation();
         let label = if n == 0 {
@@ -243,9 +240,7 @@ fn bench(c: &mut Criterion) {
         std::fs::copy(wasm.join(&file), dir.path().join(&file)).unwrap();
         let mut config = Config::parse(&section).unwrap();
         config.plugins_dir = dir.path().to_owned();
-        let registry = Registry::new(Arc::clone(&runtime));
-        registry.reload_until_settled(&config);
-        let set = registry.current();
+        let set = common::load(&runtime, &config);
         let conv = conversation();
         let mut input = to_wit_input(&conv, &Signals::compute(&conv));
         group.bench_function(label, |b| {
@@ -318,9 +313,7 @@ fn long_conversations(c: &mut Criterion) {
         ..Config::default()
     };
     common::as_instances(&mut config, 3);
-    let registry = Registry::new(Arc::clone(&runtime));
-    registry.reload_until_settled(&config);
-    let set = registry.current();
+    let set = common::load(&runtime, &config);
     assert_eq!(set.active.len(), 3);
     // The built-in triggers alone, to tell their growth from the plugins'.
     let no_plugins = tempfile::tempdir().unwrap();
@@ -328,9 +321,7 @@ fn long_conversations(c: &mut Criterion) {
         plugins_dir: no_plugins.path().to_owned(),
         ..Config::default()
     };
-    let builtins = Registry::new(Arc::clone(&runtime));
-    builtins.reload_until_settled(&builtins_config);
-    let builtins = builtins.current();
+    let builtins = common::load(&runtime, &builtins_config);
     assert!(builtins.active.is_empty());
     let mut group = c.benchmark_group("re-sent conversation");
     let mut salt = 0u64;

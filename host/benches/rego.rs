@@ -36,7 +36,7 @@ use escalator::decision::reading::Reading;
 use escalator::decision::signals::Signals;
 use escalator::decision::triggers::{self, Context};
 use escalator::decision::vote::Verdict;
-use escalator::plugin::{LoadedPlugin, Registry, Runtime, to_wit_input};
+use escalator::plugin::{LoadedPlugin, Runtime, to_wit_input};
 use escalator_sdk::Rule;
 use serde_json::{Value as Json, json};
 
@@ -708,17 +708,12 @@ impl Plugins {
         let built = common::rust_plugins();
         let runtime = Runtime::new(None).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        for name in common::EXAMPLES {
-            let file = format!("{name}.wasm");
-            std::fs::copy(built.join(&file), dir.path().join(&file)).unwrap();
-        }
+        common::copy_plugins(&built, &common::EXAMPLES, dir.path());
         let config = Config {
             plugins_dir: dir.path().to_owned(),
             ..Config::default()
         };
-        let registry = Registry::new(Arc::clone(&runtime));
-        registry.reload_until_settled(&config);
-        let set = registry.current();
+        let set = common::load(&runtime, &config);
         let by_rule = common::EXAMPLES
             .into_iter()
             .map(|name| {

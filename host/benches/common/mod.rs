@@ -301,3 +301,13 @@ pub fn native_settings<R: escalator_sdk::Rule>() -> Vec<escalator_sdk::Setting> 
         })
         .collect()
 }
+
+/// The plugins `config` names, loaded into `runtime` and settled.
+pub fn load(
+    runtime: &std::sync::Arc<escalator::plugin::Runtime>,
+    config: &escalator::config::Config,
+) -> std::sync::Arc<escalator::plugin::PluginSet> {
+    let registry = escalator::plugin::Registry::new(std::sync::Arc::clone(runtime));
+    registry.reload_until_settled(config);
+    registry.current()
+}
